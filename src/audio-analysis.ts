@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * Level measurements on 16-bit mono samples. Used by `check` (on decoded A-law) for its
+ * warnings and by `convert` for --normalize and --trim-silence, so both agree on what
+ * "quiet" and "silence" mean.
+ */
+
+export const AnalysisOptionsSchema = z.object({
+  /** A 20 ms frame at or above this RMS level (dBFS) counts as active signal. */
+  activityThresholdDb: z.number().max(0).default(-50),
+  /** Peak below this (dBFS) over the whole file is reported as digital silence. */
+  silencePeakDb: z.number().max(0).default(-60),
+  /** Active level below this (dBFS) is reported as too quiet for A-law. */
+  quietActiveDb: z.number().max(0).default(-35),
+  /** Runs of at least this many consecutive samples at full scale count as clipping. */
+  clipRunSamples: z.number().int().positive().default(3),
+  /** Leading silence longer than this (s) is reported. */
+  maxLeadingSilence: z.number().nonnegative().default(1),
+  /** Trailing silence longer than this (s) is reported. */
+  maxTrailingSilence: z.number().nonnegative().default(1.5),
+});
+export type AnalysisOptions = z.infer<typeof AnalysisOptionsSchema>;
+export const defaultAnalysisOptions: AnalysisOptions = AnalysisOptionsSchema.parse({});
+
+export interface AudioStats {
+  durationSeconds: number;
+  /** Peak sample level, dBFS (-Infinity for all zeros). */
+  peakDb: number;
+  /** RMS over the whole signal, dBFS. */
+  rmsDb: number;
+  /** RMS over active frames only (a simplified ITU-T P.56 active speech level), dBFS. */
+  activeDb: number;
+  /** Fraction of 20 ms frames that are active. */
+  activeRatio: number;
+  leadingSilenceSeconds: number;
+  trailingSilenceSeconds: number;
+  clippedRuns: number;
+}
+
+const FULL_SCALE = 32768;
+
+export function toDb(linear: number): number {
+  return linear > 0 ? 20 * Math.log10(linear) : -Infinity;
+}
+
+/**
+ * Anything at or above this magnitude is "at full scale": A-law's largest code decodes
+ * to 32256, so a clipped A-law file never reaches 32767.
+ */
+const CLIP_LEVEL = 32000;
+
+export function analyzeSamples(samples: Int16Array, sampleRate: number, options: AnalysisOptions = defaultAnalysisOptions): AudioStats {
+  const n = samples.length;
+  const frame = Math.max(1, Math.round(sampleRate * 0.02));
+  const thresholdPower = Math.pow(10, options.activityThresholdDb / 10) * FULL_SCALE * FULL_SCALE;
+  let peak = 0;
+  let sumSq = 0;
+  let activeSumSq = 0;
+  let activeSamples = 0;
+  let activeFrames = 0;
+  let frames = 0;
+  let firstActive = -1;
+  let lastActiveEnd = -1;
+  let clippedRuns = 0;
+  let run = 0;
+  for (let start = 0; start < n; start += frame) {
+    const end = Math.min(n, start + frame);
+    let frameSq = 0;
+    for (let i = start; i < end; i++) {
+      const s = samples[i] as number;
+      const a = s < 0 ? -s : s;
+      if (a > peak) peak = a;
+      frameSq += s * s;
+      if (a >= CLIP_LEVEL) {
+        run++;
+        if (run === options.clipRunSamples) clippedRuns++;
+      } else {
+        run = 0;
+      }
+    }
+    sumSq += frameSq;
+    frames++;
+    if (frameSq / (end - start) >= thresholdPower) {
+      activeFrames++;
+      activeSumSq += frameSq;
+      activeSamples += end - start;
+      if (firstActive < 0) firstActive = start;
+      lastActiveEnd = end;
+    }
+  }
+  const rms = n > 0 ? Math.sqrt(sumSq / n) : 0;
+  const activeRms = activeSamples > 0 ? Math.sqrt(activeSumSq / activeSamples) : 0;
+  const duration = n / sampleRate;
+  return {
+    durationSeconds: duration,
+    peakDb: toDb(peak / FULL_SCALE),
+    rmsDb: toDb(rms / FULL_SCALE),
+    activeDb: toDb(activeRms / FULL_SCALE),
+    activeRatio: frames > 0 ? activeFrames / frames : 0,
+    leadingSilenceSeconds: firstActive < 0 ? duration : firstActive / sampleRate,
+    trailingSilenceSeconds: lastActiveEnd < 0 ? duration : (n - lastActiveEnd) / sampleRate,
+    clippedRuns,
+  };
+}
+
+/** Decibels rounded for people. */
+export function fmtDb(db: number): string {
+  return Number.isFinite(db) ? `${db.toFixed(1)} dBFS` : 'silence (-inf dBFS)';
+}

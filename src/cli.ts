@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check.js';
+import { EXIT_USAGE, UsageError } from './commands/common.js';
+import { ConfigError } from './config.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('promptprep')
+    .description(
+      'Turn any audio into voice prompts a telephony platform accepts (Huawei Cloud PrivateNumber: A-law, 8000 Hz, mono, 8-bit WAV, at most 2 MB), check them before upload, and track their review.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(checkCommand());
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and --version end here too, with exit code 0
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`promptprep: ${err.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(`promptprep: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.PROMPTPREP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exitCode = EXIT_FAILED_UNEXPECTED;
+  }
+}
+
+/** An internal fault, not a verdict on the files: distinct from 1 so CI can tell. */
+const EXIT_FAILED_UNEXPECTED = 3;
+
+await main(process.argv);

@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import { checkFiles } from '../check.js';
+import { CHECK_FORMATS, renderCheckReport, type CheckFormat } from '../report/check-report.js';
+import type { Shard } from '../shard.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseShardOption, requireExistingPaths } from './common.js';
+
+interface CheckFlags {
+  format: CheckFormat;
+  strict?: boolean;
+  maxBytes?: number;
+  shard?: Shard;
+  config?: string;
+}
+
+export function checkCommand(): Command {
+  return new Command('check')
+    .description('Check prompt files against the platform rules before upload (the CI gate).')
+    .argument('<paths...>', 'files and directories (walked recursively; hidden entries skipped)')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(CHECK_FORMATS).default('text'))
+    .option('--strict', 'treat warnings (quiet, clipping, silence, extra chunks...) as failures')
+    .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
+    .option('--shard <i/n>', 'check only the i-th of n stable slices of the files (CI matrix)', parseShardOption)
+    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every file passed, 1 some file failed, 2 usage or configuration error.
+
+Examples:
+  promptprep check prompts/
+  promptprep check --strict --format junit prompts/ > promptprep-junit.xml
+  promptprep check --format github --shard 2/4 prompts/`,
+    )
+    .action(async (paths: string[], flags: CheckFlags, cmd: Command) => {
+      const { config, profile } = await loadCliConfig(flags.config);
+      await requireExistingPaths(paths);
+      const report = await checkFiles(paths, {
+        profile,
+        maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
+        strict: flags.strict ?? config.strict,
+        analysis: config.analysis,
+        ...(flags.shard ? { shard: flags.shard } : {}),
+      });
+      process.stdout.write(renderCheckReport(report, flags.format, process.stdout));
+      process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
+    });
+}

@@ -1,0 +1,47 @@
+import { promises as fs } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
+import { parseShard, type Shard } from '../shard.js';
+
+/** Exit codes shared by every command. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** A usage or configuration problem: reported on stderr without a stack, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseShardOption(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+export function parsePositiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+export async function loadCliConfig(explicitPath: string | undefined): Promise<LoadedConfig> {
+  try {
+    return await loadConfig(explicitPath ? { explicitPath } : {});
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Paths named on the command line must exist: a typo is a usage error, not a finding. */
+export async function requireExistingPaths(paths: string[]): Promise<void> {
+  for (const p of paths) {
+    try {
+      await fs.lstat(p);
+    } catch {
+      throw new UsageError(`No such file or directory: ${p}`);
+    }
+  }
+}

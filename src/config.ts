@@ -1,0 +1,102 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AnalysisOptionsSchema } from './audio-analysis.js';
+import { getProfile, listProfiles, type Profile } from './profile.js';
+
+/**
+ * `promptprep.config.json`: the settings a team commits beside its prompts. Flags on the
+ * command line override it. Unknown keys are errors, so a typo never silently does nothing.
+ */
+
+export const CONFIG_FILE_NAME = 'promptprep.config.json';
+
+export const ConvertConfigSchema = z
+  .object({
+    /** Apply suggested valid names instead of failing on names the platform rejects. */
+    rename: z.boolean().default(false),
+    /** What to do with a source longer than the size limit allows: fail, or trim with a fade-out. */
+    onOversize: z.enum(['fail', 'trim']).default('fail'),
+    /** Bring active speech to about -22 dBFS, peaks at least 1 dB under full scale. */
+    normalize: z.boolean().default(false),
+    /** Trim leading and trailing silence, keeping a short margin. */
+    trimSilence: z.boolean().default(false),
+    /** Apply the 300-3400 Hz telephone band. */
+    bandLimit: z.boolean().default(false),
+    /** Parallel ffmpeg processes; default the CPU count. */
+    jobs: z.number().int().positive().optional(),
+  })
+  .strict();
+export type ConvertConfig = z.infer<typeof ConvertConfigSchema>;
+
+export const ConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    profile: z
+      .string()
+      .default('huawei-privatenumber')
+      .refine((id) => listProfiles().some((p) => p.id === id), {
+        message: `must be one of: ${listProfiles()
+          .map((p) => p.id)
+          .join(', ')}`,
+      }),
+    /** Overrides the profile's size limit, in bytes (the platform's "2M" is read as 2,000,000). */
+    maxBytes: z.number().int().positive().optional(),
+    /** Warnings fail `check`. */
+    strict: z.boolean().default(false),
+    analysis: AnalysisOptionsSchema.strict().default(AnalysisOptionsSchema.parse({})),
+    convert: ConvertConfigSchema.default(ConvertConfigSchema.parse({})),
+  })
+  .strict();
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from, or null for built-in defaults. */
+  source: string | null;
+  profile: Profile;
+}
+
+/**
+ * Load `explicitPath`, or `promptprep.config.json` in `cwd` when present, or the defaults.
+ * Throws ConfigError with one line per problem, each naming the key.
+ */
+export async function loadConfig(options: { cwd?: string; explicitPath?: string } = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.explicitPath ? path.resolve(cwd, options.explicitPath) : path.join(cwd, CONFIG_FILE_NAME);
+  let text: string | null = null;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || options.explicitPath) {
+      throw new ConfigError(`Cannot read config file ${file}: ${code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`);
+    }
+  }
+  let raw: unknown = {};
+  if (text !== null) {
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const config = parseConfig(raw, text === null ? '(defaults)' : file);
+  return { config, source: text === null ? null : file, profile: getProfile(config.profile) };
+}
+
+export function parseConfig(raw: unknown, label = 'config'): Config {
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `  ${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`${label} has ${lines.length === 1 ? 'an error' : 'errors'}:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Profile } from './profile.js';
+import { finding, type Finding } from './findings.js';
+
+/** Where platform file names are validated, and where a valid one is suggested. */
+
+function charsetRegex(profile: Profile, anchored: boolean): RegExp {
+  return anchored ? new RegExp(`^[${profile.nameCharset}]+$`) : new RegExp(`[^${profile.nameCharset}]`, 'gu');
+}
+
+/** Characters of `name` the profile does not allow, each once, in order of appearance. */
+export function disallowedCharacters(name: string, profile: Profile): string[] {
+  const bad = name.match(charsetRegex(profile, false)) ?? [];
+  return [...new Set(bad)];
+}
+
+function describeChar(ch: string): string {
+  if (ch === ' ') return 'space';
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp < 0x20 || cp === 0x7f) return `control character U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return JSON.stringify(ch);
+}
+
+/**
+ * Findings about the platform file name of a prompt (the base name, extension included).
+ * The message carries a suggested valid name so a person can fix it in one step.
+ */
+export function validateFileName(fileName: string, profile: Profile): Finding[] {
+  const out: Finding[] = [];
+  const ext = path.extname(fileName);
+  const suggestion = suggestFileName(fileName, profile);
+  const hint = suggestion !== fileName ? ` Rename it, e.g. to "${suggestion}".` : '';
+  if (fileName.length === 0 || fileName === profile.extension) {
+    out.push(finding('name-empty', `The file name "${fileName}" has nothing before the extension.${hint}`));
+  }
+  const bad = disallowedCharacters(fileName, profile);
+  if (bad.length > 0) {
+    out.push(
+      finding(
+        'name-charset',
+        `The file name "${fileName}" contains ${bad.map(describeChar).join(', ')}; the platform allows only ${profile.nameCharsetText}.${hint}`,
+      ),
+    );
+  }
+  if ([...fileName].length > profile.maxNameLength) {
+    out.push(
+      finding(
+        'name-too-long',
+        `The file name is ${[...fileName].length} characters long; the platform allows at most ${profile.maxNameLength}, extension included.${hint}`,
+      ),
+    );
+  }
+  if (ext !== profile.extension) {
+    out.push(
+      finding(
+        'extension',
+        ext === ''
+          ? `The file name "${fileName}" has no extension; the platform expects "${profile.extension}".${hint}`
+          : `The extension is "${ext}"; the platform expects "${profile.extension}" (lower case).${hint}`,
+      ),
+    );
+  }
+  return out;
+}
+
+export function isValidFileName(fileName: string, profile: Profile): boolean {
+  return validateFileName(fileName, profile).length === 0;
+}
+
+/**
+ * A deterministic, readable valid name for `source` (a file name or path; only its base
+ * name counts): accents folded to ASCII, every other unsupported character to `_`, the
+ * profile's extension, never empty, never over the length limit. A short hash of the
+ * original name is added only where information was lost (an empty or shortened name),
+ * so distinct sources stay distinct.
+ */
+export function suggestFileName(source: string, profile: Profile): string {
+  const base = path.basename(source);
+  const ext = path.extname(base);
+  let stem = ext.length > 0 && ext.length < base.length ? base.slice(0, -ext.length) : base;
+  stem = stem.normalize('NFKD').replace(/\p{M}+/gu, '');
+  stem = stem.replace(charsetRegex(profile, false), '_');
+  stem = stem.replace(/_{2,}/g, '_');
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  const meaningful = stem.replace(/[_.]/g, '');
+  if (meaningful.length === 0) {
+    stem = `prompt-${hash}`;
+  }
+  const room = profile.maxNameLength - profile.extension.length;
+  if (stem.length > room) {
+    stem = `${stem.slice(0, room - hash.length - 1)}-${hash}`;
+  }
+  return `${stem}${profile.extension}`;
+}

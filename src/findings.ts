@@ -1,0 +1,44 @@
+/**
+ * Every finding has a stable code: CI scripts, JUnit reports and the ledger key on it,
+ * so codes are never renamed, only added.
+ */
+export const ERROR_CODES = [
+  'name-charset',
+  'name-too-long',
+  'name-empty',
+  'extension',
+  'unreadable',
+  'empty',
+  'not-wav',
+  'truncated',
+  'header-size-mismatch',
+  'missing-chunk',
+  'codec',
+  'sample-rate',
+  'channels',
+  'bits-per-sample',
+  'too-large',
+] as const;
+
+export const WARNING_CODES = [
+  'extra-chunks',
+  'no-fact-chunk',
+  'digital-silence',
+  'too-quiet',
+  'clipping',
+  'leading-silence',
+  'trailing-silence',
+  'too-long-for-scene',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+export interface Finding<C extends string = string> {
+  code: C;
+  message: string;
+}
+
+export function finding<C extends string>(code: C, message: string): Finding<C> {
+  return { code, message };
+}

@@ -1,0 +1,78 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describeFsError } from './fs-errors.js';
+
+/** Collecting the files named by command-line paths, with directories walked recursively. */
+
+export interface WalkEntry {
+  path: string;
+  /** Set when the entry could not be walked or is not a file; the caller reports it. */
+  problem?: string;
+}
+
+export interface WalkOptions {
+  /** Keep only files whose base name passes; applies inside directories, not to files named explicitly. */
+  include?: (baseName: string) => boolean;
+  /** Directories with this extension are reported as well as walked (a "x.wav" that is a folder). */
+  suspiciousDirExtension?: string;
+}
+
+/**
+ * Files under `inputs`, sorted and without duplicates. Hidden entries (dot-names) inside
+ * directories are skipped: they are editor, OS and sync-tool files, never prompts.
+ * A symbolic-link loop or an unreadable directory becomes an entry with a problem,
+ * never an exception, so one bad entry cannot stop a walk over a large library.
+ */
+export async function walkInputs(inputs: string[], options: WalkOptions = {}): Promise<WalkEntry[]> {
+  const out = new Map<string, WalkEntry>();
+  const visitedDirs = new Set<string>();
+
+  async function visitDir(dir: string): Promise<void> {
+    let real: string;
+    try {
+      real = await fs.realpath(dir);
+    } catch (err) {
+      out.set(dir, { path: dir, problem: describeFsError(err, dir) });
+      return;
+    }
+    if (visitedDirs.has(real)) return; // a link back up the tree: walked once already
+    visitedDirs.add(real);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      out.set(dir, { path: dir, problem: describeFsError(err, dir) });
+      return;
+    }
+    names.sort();
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      await visit(path.join(dir, name), false);
+    }
+  }
+
+  async function visit(p: string, explicit: boolean): Promise<void> {
+    let stat;
+    try {
+      stat = await fs.stat(p);
+    } catch (err) {
+      // A dangling link or a loop: report it where a prompt may have been expected.
+      if (explicit || !options.include || options.include(path.basename(p))) {
+        out.set(p, { path: p, problem: describeFsError(err, p) });
+      }
+      return;
+    }
+    if (stat.isDirectory()) {
+      if (options.suspiciousDirExtension && path.extname(p).toLowerCase() === options.suspiciousDirExtension) {
+        out.set(p, { path: p, problem: `"${p}" is a directory, not an audio file.` });
+      }
+      await visitDir(p);
+      return;
+    }
+    if (!explicit && options.include && !options.include(path.basename(p))) return;
+    if (!out.has(p)) out.set(p, { path: p });
+  }
+
+  for (const input of inputs) await visit(input, true);
+  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
