@@ -7,8 +7,13 @@ import { z } from 'zod';
  */
 
 export const AnalysisOptionsSchema = z.object({
-  /** A 20 ms frame at or above this RMS level (dBFS) counts as active signal. */
-  activityThresholdDb: z.number().max(0).default(-50),
+  /**
+   * A 20 ms frame is active when its RMS is within this many dB of the loudest frame
+   * (an adaptive gate, so a quiet recording still has speech and pauses)...
+   */
+  activityGateDb: z.number().positive().default(35),
+  /** ...and at or above this absolute floor (dBFS). */
+  activityFloorDb: z.number().max(0).default(-70),
   /** Peak below this (dBFS) over the whole file is reported as digital silence. */
   silencePeakDb: z.number().max(0).default(-60),
   /** Active level below this (dBFS) is reported as too quiet for A-law. */
@@ -50,43 +55,68 @@ export function toDb(linear: number): number {
  */
 const CLIP_LEVEL = 32000;
 
+/** Mean power of each 20 ms frame, and the frame length in samples. */
+export function framePowers(samples: Int16Array, sampleRate: number): { frame: number; powers: Float64Array } {
+  const frame = Math.max(1, Math.round(sampleRate * 0.02));
+  const count = Math.ceil(samples.length / frame);
+  const powers = new Float64Array(count);
+  for (let f = 0; f < count; f++) {
+    const start = f * frame;
+    const end = Math.min(samples.length, start + frame);
+    let sq = 0;
+    for (let i = start; i < end; i++) {
+      const s = samples[i] as number;
+      sq += s * s;
+    }
+    powers[f] = sq / (end - start);
+  }
+  return { frame, powers };
+}
+
+/** Power threshold above which a frame counts as active. */
+export function activityThreshold(powers: Float64Array, options: AnalysisOptions): number {
+  let loudest = 0;
+  for (let f = 0; f < powers.length; f++) if ((powers[f] as number) > loudest) loudest = powers[f] as number;
+  const floor = Math.pow(10, options.activityFloorDb / 10) * FULL_SCALE * FULL_SCALE;
+  const gated = loudest * Math.pow(10, -options.activityGateDb / 10);
+  return Math.max(floor, gated);
+}
+
 export function analyzeSamples(samples: Int16Array, sampleRate: number, options: AnalysisOptions = defaultAnalysisOptions): AudioStats {
   const n = samples.length;
-  const frame = Math.max(1, Math.round(sampleRate * 0.02));
-  const thresholdPower = Math.pow(10, options.activityThresholdDb / 10) * FULL_SCALE * FULL_SCALE;
+  const { frame, powers } = framePowers(samples, sampleRate);
+  const threshold = activityThreshold(powers, options);
   let peak = 0;
+  let clippedRuns = 0;
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    const s = samples[i] as number;
+    const a = s < 0 ? -s : s;
+    if (a > peak) peak = a;
+    if (a >= CLIP_LEVEL) {
+      run++;
+      if (run === options.clipRunSamples) clippedRuns++;
+    } else {
+      run = 0;
+    }
+  }
   let sumSq = 0;
   let activeSumSq = 0;
   let activeSamples = 0;
   let activeFrames = 0;
-  let frames = 0;
   let firstActive = -1;
   let lastActiveEnd = -1;
-  let clippedRuns = 0;
-  let run = 0;
-  for (let start = 0; start < n; start += frame) {
-    const end = Math.min(n, start + frame);
-    let frameSq = 0;
-    for (let i = start; i < end; i++) {
-      const s = samples[i] as number;
-      const a = s < 0 ? -s : s;
-      if (a > peak) peak = a;
-      frameSq += s * s;
-      if (a >= CLIP_LEVEL) {
-        run++;
-        if (run === options.clipRunSamples) clippedRuns++;
-      } else {
-        run = 0;
-      }
-    }
-    sumSq += frameSq;
-    frames++;
-    if (frameSq / (end - start) >= thresholdPower) {
+  for (let f = 0; f < powers.length; f++) {
+    const start = f * frame;
+    const len = Math.min(n, start + frame) - start;
+    const p = powers[f] as number;
+    sumSq += p * len;
+    if (p >= threshold && p > 0) {
       activeFrames++;
-      activeSumSq += frameSq;
-      activeSamples += end - start;
+      activeSumSq += p * len;
+      activeSamples += len;
       if (firstActive < 0) firstActive = start;
-      lastActiveEnd = end;
+      lastActiveEnd = start + len;
     }
   }
   const rms = n > 0 ? Math.sqrt(sumSq / n) : 0;
@@ -97,7 +127,7 @@ export function analyzeSamples(samples: Int16Array, sampleRate: number, options:
     peakDb: toDb(peak / FULL_SCALE),
     rmsDb: toDb(rms / FULL_SCALE),
     activeDb: toDb(activeRms / FULL_SCALE),
-    activeRatio: frames > 0 ? activeFrames / frames : 0,
+    activeRatio: powers.length > 0 ? activeFrames / powers.length : 0,
     leadingSilenceSeconds: firstActive < 0 ? duration : firstActive / sampleRate,
     trailingSilenceSeconds: lastActiveEnd < 0 ? duration : (n - lastActiveEnd) / sampleRate,
     clippedRuns,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { convertCommand } from './commands/convert.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(checkCommand());
+  program.addCommand(convertCommand());
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -28,10 +28,12 @@ function describeChar(ch: string): string {
  */
 export function validateFileName(fileName: string, profile: Profile): Finding[] {
   const out: Finding[] = [];
-  const ext = path.extname(fileName);
+  // Node's extname(".wav") is "": a name that is only the extension has that extension, and nothing before it.
+  const onlyExtension = fileName.toLowerCase() === profile.extension.toLowerCase();
+  const ext = onlyExtension ? fileName : path.extname(fileName);
   const suggestion = suggestFileName(fileName, profile);
   const hint = suggestion !== fileName ? ` Rename it, e.g. to "${suggestion}".` : '';
-  if (fileName.length === 0 || fileName === profile.extension) {
+  if (fileName.length === 0 || onlyExtension) {
     out.push(finding('name-empty', `The file name "${fileName}" has nothing before the extension.${hint}`));
   }
   const bad = disallowedCharacters(fileName, profile);
@@ -79,6 +81,7 @@ export function suggestFileName(source: string, profile: Profile): string {
   const base = path.basename(source);
   const ext = path.extname(base);
   let stem = ext.length > 0 && ext.length < base.length ? base.slice(0, -ext.length) : base;
+  if (base.toLowerCase() === profile.extension.toLowerCase()) stem = ''; // ".wav": not a hidden ".wav.wav"
   stem = stem.normalize('NFKD').replace(/\p{M}+/gu, '');
   stem = stem.replace(charsetRegex(profile, false), '_');
   stem = stem.replace(/_{2,}/g, '_');

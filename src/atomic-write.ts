@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Write-then-rename, so a reader (a person, an upload script, the platform) only ever
+ * sees a missing file or a complete one. The temporary name is hidden and ends in
+ * `.partial`, so even a crash mid-write leaves nothing that looks like a prompt.
+ */
+
+export function partialPathFor(dest: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.partial`);
+}
+
+export async function writeFileAtomic(dest: string, data: Uint8Array | string): Promise<void> {
+  const tmp = partialPathFor(dest);
+  let handle: fs.FileHandle | null = null;
+  try {
+    handle = await fs.open(tmp, 'wx', 0o644);
+    await handle.writeFile(data);
+    // Data must be on disk before the rename makes it visible under the real name.
+    await handle.sync();
+    await handle.close();
+    handle = null;
+    await fs.rename(tmp, dest);
+  } catch (err) {
+    if (handle) await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(path.dirname(dest));
+}
+
+/** Make a rename durable: the directory entry itself must reach the disk. */
+export async function syncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | null = null;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some file systems (and Windows) cannot fsync a directory; the rename still happened.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Leftovers of writes interrupted by a crash, safe to delete: they were never visible. */
+export async function removeStalePartials(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (name.startsWith('.') && name.endsWith('.partial')) {
+      await fs.rm(path.join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,132 @@
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { convertFiles, type ConvertFileResult, type ConvertReport } from '../convert.js';
+import { jsonReplacer } from '../report/check-report.js';
+import { colorsFor } from '../report/colors.js';
+import { isScene, SCENES, type Scene } from '../scenes.js';
+import type { Shard } from '../shard.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseShardOption, requireExistingPaths, UsageError } from './common.js';
+
+interface ConvertFlags {
+  out: string;
+  rename?: boolean;
+  onOversize?: 'fail' | 'trim';
+  maxBytes?: number;
+  normalize?: boolean;
+  trimSilence?: boolean;
+  bandLimit?: boolean;
+  jobs?: number;
+  shard?: Shard;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  scene?: string;
+  progress?: boolean;
+  config?: string;
+}
+
+export function convertCommand(): Command {
+  return new Command('convert')
+    .description('Convert any audio (WAV, MP3, FLAC, Ogg/Opus, AAC/M4A, video soundtracks...) into platform-ready prompts.')
+    .argument('<inputs...>', 'source files and directories (walked recursively; hidden entries skipped)')
+    .requiredOption('-o, --out <dir>', 'output directory (created when missing)')
+    .option('--rename', 'give sources whose names the platform rejects the suggested valid name instead of failing')
+    .addOption(new Option('--on-oversize <action>', 'a source longer than the size limit allows: fail up front, or trim it to fit with a 0.5 s fade-out').choices(['fail', 'trim']))
+    .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
+    .option('--normalize', 'bring speech to about -22 dBFS RMS, peaks at least 1 dB under full scale')
+    .option('--trim-silence', 'trim leading and trailing silence, keeping a short margin')
+    .option('--band-limit', 'apply the 300-3400 Hz telephone band')
+    .option('-j, --jobs <n>', 'parallel ffmpeg processes (default: CPU count)', parsePositiveInt)
+    .option('--shard <i/n>', 'convert only the i-th of n stable slices of the sources', parseShardOption)
+    .option('-n, --dry-run', 'say what would happen; write nothing')
+    .option('--force', 'convert again even when an up-to-date output exists, and replace outputs promptprep did not write')
+    .option('--json', 'print a JSON report on stdout')
+    .option('--scene <scene>', `where the prompts will play, for scene rules (one of: ${SCENES.join(', ')})`)
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addHelpText(
+      'after',
+      `
+Without --normalize, --trim-silence or --band-limit the conversion is faithful: no gain
+change. The same input and options always give the same bytes. Each output is verified
+with the \`check\` rules before it is renamed into place; a failure leaves nothing behind.
+A re-run skips outputs already made from the same source bytes and options.
+
+Exit codes: 0 nothing failed, 1 some file failed, 2 usage or configuration error.
+
+Examples:
+  promptprep convert recordings/ --out prompts/
+  promptprep convert "Welcome message.mp3" --out prompts/ --rename --normalize
+  promptprep convert long-notice.flac --out prompts/ --on-oversize trim --json`,
+    )
+    .action(async (inputs: string[], flags: ConvertFlags) => {
+      const { config, profile } = await loadCliConfig(flags.config);
+      await requireExistingPaths(inputs);
+      let scene: Scene | undefined;
+      if (flags.scene !== undefined) {
+        if (!isScene(flags.scene)) throw new UsageError(`--scene must be one of: ${SCENES.join(', ')} (got "${flags.scene}")`);
+        scene = flags.scene;
+      }
+      const c = config.convert;
+      const out = process.stdout;
+      const err = process.stderr;
+      const useBar = flags.progress !== false && Boolean(err.isTTY);
+      const bar = useBar
+        ? new cliProgress.SingleBar(
+            { format: 'converting [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true, stream: err },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      const colors = colorsFor(out);
+      const report = await convertFiles(inputs, {
+        outDir: flags.out,
+        profile,
+        maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
+        rename: flags.rename ?? c.rename,
+        onOversize: flags.onOversize ?? c.onOversize,
+        normalize: flags.normalize ?? c.normalize,
+        trimSilence: flags.trimSilence ?? c.trimSilence,
+        bandLimit: flags.bandLimit ?? c.bandLimit,
+        ...(flags.jobs ?? c.jobs ? { jobs: (flags.jobs ?? c.jobs) as number } : {}),
+        ...(flags.shard ? { shard: flags.shard } : {}),
+        dryRun: flags.dryRun ?? false,
+        force: flags.force ?? false,
+        analysis: config.analysis,
+        ...(scene ? { scene } : {}),
+        onStart: (total) => bar?.start(total, 0, { file: '' }),
+        onFile: (res) => {
+          if (bar) {
+            bar.increment(1, { file: res.source });
+            if (res.status === 'failed' && !flags.json) {
+              bar.stop();
+              out.write(fileLine(res, colors));
+              bar.start(bar.getTotal(), bar.getProgress() * bar.getTotal(), { file: '' });
+            }
+          } else if (!flags.json) {
+            out.write(fileLine(res, colors));
+          }
+        },
+      });
+      bar?.stop();
+      if (flags.json) out.write(`${JSON.stringify(report, jsonReplacer, 2)}\n`);
+      else out.write(summaryLine(report, colors, flags.dryRun ?? false));
+      process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
+    });
+}
+
+function fileLine(res: ConvertFileResult, c: ReturnType<typeof colorsFor>): string {
+  const tag =
+    res.status === 'converted' ? c.green('converted') : res.status === 'skipped' ? c.dim('skipped  ') : res.status === 'planned' ? c.cyan('would convert') : c.red('FAILED   ');
+  const lines = [`${tag} ${res.source}${res.output ? ` -> ${res.output}` : ''}`];
+  for (const e of res.errors) lines.push(`  ${c.red('error')}   ${c.bold(e.code)}: ${e.message}`);
+  for (const w of res.warnings) lines.push(`  ${c.yellow('warning')} ${c.bold(w.code)}: ${w.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function summaryLine(report: ConvertReport, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
+  const s = report.summary;
+  const text = dryRun
+    ? `${s.total} file(s): ${s.planned} would be converted, ${s.skipped} up to date, ${s.failed} failed (dry run: nothing written).`
+    : `${s.total} file(s): ${s.converted} converted, ${s.skipped} skipped (up to date), ${s.failed} failed.`;
+  return `${s.failed > 0 ? c.red(text) : c.green(text)}\n`;
+}

@@ -1,0 +1,703 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { decodeAlaw, encodeAlaw } from './alaw.js';
+import { analyzeSamples, defaultAnalysisOptions, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { checkWavBytes } from './check.js';
+import { cutWithFade, normalizeLevel, trimSilence } from './conditioning.js';
+import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
+import { ffmpegFeatures, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
+import { suggestFileName, validateFileName } from './file-name.js';
+import { finding, type Finding } from './findings.js';
+import { describeFsError } from './fs-errors.js';
+import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
+import type { Scene } from './scenes.js';
+import { inShard, type Shard } from './shard.js';
+import { probeSource, type SourceProbe } from './source-probe.js';
+import { VERSION } from './version.js';
+import { walkInputs } from './walk.js';
+import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
+
+/**
+ * `promptprep convert`: any audio in, a canonical platform prompt out.
+ *
+ * Per file: probe in-process → (A-law sources: copy; others: ffmpeg decode to 16-bit at
+ * the platform rate, many sources per ffmpeg process) → conditioning in-process →
+ * A-law → canonical WAV → verified with the `check` rules → written under a hidden
+ * temporary name and renamed into place. A per-output stats file beside it records the
+ * source hash and options, which is how a re-run knows it can skip.
+ */
+
+export interface ConvertOptions {
+  /** Output directory (created when missing). */
+  outDir: string;
+  profile?: Profile;
+  /** Size limit in bytes; default the profile's. */
+  maxBytes?: number;
+  /** Apply suggested valid names instead of failing on names the platform rejects. */
+  rename?: boolean;
+  /** Over-long sources: fail up front (default) or cut to fit with a short fade-out. */
+  onOversize?: 'fail' | 'trim';
+  normalize?: boolean;
+  trimSilence?: boolean;
+  bandLimit?: boolean;
+  /** Parallel ffmpeg processes; default the CPU count. */
+  jobs?: number;
+  shard?: Shard;
+  /** Report what would happen; write nothing. */
+  dryRun?: boolean;
+  /** Redo outputs even when an up-to-date one exists, and replace files promptprep did not write. */
+  force?: boolean;
+  analysis?: AnalysisOptions;
+  /** Where the prompts will play (enables scene rules such as the pre-call length). */
+  scene?: Scene;
+  /** Called once the work list is known. */
+  onStart?: (total: number) => void;
+  /** Called as each file finishes, in completion order. */
+  onFile?: (result: ConvertFileResult) => void;
+}
+
+export type ConvertStatus = 'converted' | 'skipped' | 'failed' | 'planned';
+
+export interface ConvertStats {
+  durationSeconds: number;
+  bytes: number;
+  sha256: string;
+  input: { container: string; codec: string; sampleRate: number; channels: number; durationSeconds: number } | null;
+  /** Levels of the decoded audio before conditioning. */
+  before: AudioStats;
+  /** Levels of the written prompt. */
+  after: AudioStats;
+  gainDb: number;
+  trimmedLeadingSeconds: number;
+  trimmedTrailingSeconds: number;
+  cutToFit: boolean;
+}
+
+export interface ConvertFileResult {
+  source: string;
+  output: string | null;
+  status: ConvertStatus;
+  errors: Finding[];
+  warnings: Finding[];
+  stats?: ConvertStats;
+}
+
+export interface ConvertReport {
+  files: ConvertFileResult[];
+  summary: { total: number; converted: number; skipped: number; failed: number; planned: number };
+}
+
+/** One source and the exact output path it goes to (watch uses this directly). */
+export interface ConvertItem {
+  source: string;
+  output: string;
+}
+
+interface Resolved {
+  profile: Profile;
+  maxBytes: number;
+  maxSamples: number;
+  onOversize: 'fail' | 'trim';
+  normalize: boolean;
+  trimSilence: boolean;
+  bandLimit: boolean;
+  jobs: number;
+  analysis: AnalysisOptions;
+  dryRun: boolean;
+  force: boolean;
+  scene: Scene | undefined;
+}
+
+function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
+  const profile = o.profile ?? huaweiPrivateNumber;
+  const maxBytes = o.maxBytes ?? profile.maxBytes;
+  const blockAlign = (profile.channels * profile.bitsPerSample) / 8;
+  // The data chunk is padded to an even length, so an odd count costs one more byte.
+  let maxSamples = Math.floor((maxBytes - CANONICAL_HEADER_BYTES) / blockAlign);
+  if (((maxSamples * blockAlign) & 1) === 1) maxSamples -= 1;
+  return {
+    profile,
+    maxBytes,
+    maxSamples: Math.max(0, maxSamples),
+    onOversize: o.onOversize ?? 'fail',
+    normalize: o.normalize ?? false,
+    trimSilence: o.trimSilence ?? false,
+    bandLimit: o.bandLimit ?? false,
+    jobs: Math.max(1, o.jobs ?? os.availableParallelism()),
+    analysis: o.analysis ?? defaultAnalysisOptions,
+    dryRun: o.dryRun ?? false,
+    force: o.force ?? false,
+    scene: o.scene,
+  };
+}
+
+/** What decides the output bytes; a change in any of them makes a re-run convert again. */
+function outputKey(r: Resolved, ffmpegVersion: string | null, soxr: boolean | null): string {
+  const key = {
+    promptprep: VERSION,
+    profile: r.profile,
+    maxBytes: r.maxBytes,
+    onOversize: r.onOversize,
+    normalize: r.normalize,
+    trimSilence: r.trimSilence,
+    bandLimit: r.bandLimit,
+    analysis: r.analysis,
+    ffmpeg: ffmpegVersion,
+    soxr,
+  };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex');
+}
+
+/** The per-output record beside each prompt: `<dir>/.promptprep/<name>.json`. */
+export function statsPathFor(output: string): string {
+  return path.join(path.dirname(output), '.promptprep', `${path.basename(output)}.json`);
+}
+
+interface StatsRecord {
+  promptprep: string;
+  source: string;
+  sourceSha256: string;
+  outputKey: string;
+  output: string;
+  outputSha256: string;
+  options: Record<string, unknown>;
+  stats: ConvertStats;
+  warnings: Finding[];
+  convertedAt: string;
+}
+
+async function readStatsRecord(output: string): Promise<StatsRecord | null> {
+  try {
+    return JSON.parse(await fs.readFile(statsPathFor(output), 'utf8')) as StatsRecord;
+  } catch {
+    return null;
+  }
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+type Route = 'copy' | 'batch' | 'solo';
+
+interface Pending {
+  item: ConvertItem;
+  probe: SourceProbe;
+  route: Route;
+  sourceSha256: string;
+  key: string;
+  warnings: Finding[];
+}
+
+const DEFAULT_GROUP_FILES = 32;
+/** Audio seconds per shared ffmpeg process: long sources get a process of their own. */
+const GROUP_SECONDS = 240;
+
+/**
+ * Convert explicit source → output pairs. Never throws for a bad source: every problem
+ * is a failed result. Throws only for a missing ffmpeg (when some source needs it).
+ */
+export async function convertItems(items: ConvertItem[], options: Omit<ConvertOptions, 'outDir'>): Promise<ConvertReport> {
+  const r = resolveOptions(options);
+  options.onStart?.(items.length);
+  const results = new Map<ConvertItem, ConvertFileResult>();
+  const emit = (res: ConvertFileResult, item: ConvertItem): void => {
+    results.set(item, res);
+    options.onFile?.(res);
+  };
+  const fail = (item: ConvertItem, errors: Finding[], warnings: Finding[] = []): void =>
+    emit({ source: item.source, output: null, status: 'failed', errors, warnings }, item);
+
+  // ffmpeg is looked up only when a source needs it: a batch of conforming A-law files converts without it.
+  let binaryPromise: Promise<{ binary: FfmpegBinary; version: string; soxr: boolean }> | null = null;
+  const ffmpegInfo = () =>
+    (binaryPromise ??= (async () => {
+      const binary = await locateFfmpeg();
+      const features = await ffmpegFeatures(binary);
+      return { binary, version: features.version, soxr: features.soxr };
+    })());
+
+  const ioLimit = pLimit(8);
+  const pending: Pending[] = [];
+  await Promise.all(
+    items.map((item) =>
+      ioLimit(async () => {
+        const prepared = await prepare(item, r, ffmpegInfo);
+        if ('result' in prepared) emit(prepared.result, item);
+        else pending.push(prepared.pending);
+      }),
+    ),
+  );
+
+  if (r.dryRun) {
+    for (const p of pending) emit({ source: p.item.source, output: p.item.output, status: 'planned', errors: [], warnings: p.warnings }, p.item);
+  } else {
+    const copies = pending.filter((p) => p.route === 'copy');
+    const decodes = pending.filter((p) => p.route !== 'copy');
+    const cpuLimit = pLimit(r.jobs);
+    const work: Promise<void>[] = copies.map((p) =>
+      cpuLimit(async () => emit(await convertFromAlaw(p, r), p.item)),
+    );
+    if (decodes.length > 0) {
+      const info = await ffmpegInfo();
+      for (const group of makeGroups(decodes, r.jobs)) {
+        work.push(
+          cpuLimit(async () => {
+            for (const res of await decodeGroup(group, r, info)) emit(res.result, res.item);
+          }),
+        );
+      }
+    }
+    await Promise.all(work);
+  }
+  // Report in the order the sources were given, whatever order they finished in.
+  const files = items.map((item) => results.get(item) ?? { source: item.source, output: null, status: 'failed' as const, errors: [finding('internal', 'No result was recorded for this file.')], warnings: [] });
+  return { files, summary: summarize(files) };
+}
+
+function summarize(files: ConvertFileResult[]): ConvertReport['summary'] {
+  const count = (s: ConvertStatus) => files.filter((f) => f.status === s).length;
+  return { total: files.length, converted: count('converted'), skipped: count('skipped'), failed: count('failed'), planned: count('planned') };
+}
+
+async function prepare(
+  item: ConvertItem,
+  r: Resolved,
+  ffmpegInfo: () => Promise<{ version: string; soxr: boolean }>,
+): Promise<{ result: ConvertFileResult } | { pending: Pending }> {
+  const failed = (errors: Finding[], warnings: Finding[] = []) => ({
+    result: { source: item.source, output: null, status: 'failed' as const, errors, warnings },
+  });
+  let stat;
+  try {
+    stat = await fs.stat(item.source);
+  } catch (err) {
+    return failed([finding('unreadable', describeFsError(err, item.source))]);
+  }
+  if (!stat.isFile()) {
+    return failed([finding('unreadable', `"${item.source}" is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}, not an audio file.`)]);
+  }
+  if (stat.size === 0) return failed([finding('empty', `"${item.source}" is empty (0 bytes). Export or copy the recording again.`)]);
+
+  // Never let an output replace its own source (e.g. --out pointing at the source folder).
+  const [realSource, realOutput] = await Promise.all([fs.realpath(item.source), fs.realpath(item.output).catch(() => null)]);
+  if (realOutput !== null && realOutput === realSource) {
+    return failed([
+      finding(
+        'would-overwrite-source',
+        `The output "${item.output}" is the source file itself; promptprep never overwrites a source. Choose another output directory.`,
+      ),
+    ]);
+  }
+
+  let sourceSha256: string;
+  let probe: SourceProbe;
+  try {
+    [sourceSha256, probe] = await Promise.all([sha256File(item.source), probeSource(item.source, stat.size)]);
+  } catch (err) {
+    return failed([finding('unreadable', describeFsError(err, item.source))]);
+  }
+  if (probe.kind === 'no-audio') {
+    return failed([finding('no-audio-stream', `"${item.source}" has no audio stream (${probe.reason}); there is nothing to convert.`)]);
+  }
+  const warnings: Finding[] = [];
+  let route: Route = probe.kind === 'unknown' ? 'solo' : 'batch';
+  if (probe.kind === 'audio') {
+    const truncated = probe.wav?.problems.find((p) => p.kind === 'truncated');
+    if (truncated) {
+      return failed([finding('truncated', `"${item.source}" is truncated: ${truncated.detail}. Copy or export it again.`)]);
+    }
+    const fmt = probe.wav?.format;
+    if (
+      fmt &&
+      fmt.effectiveFormatTag === r.profile.formatTag &&
+      fmt.sampleRate === r.profile.sampleRate &&
+      fmt.channels === r.profile.channels &&
+      fmt.bitsPerSample === r.profile.bitsPerSample &&
+      probe.wav?.dataOffset !== null &&
+      !r.bandLimit
+    ) {
+      route = 'copy';
+    }
+    const maxSeconds = r.maxSamples / r.profile.sampleRate;
+    if (probe.durationSeconds * r.profile.sampleRate > r.maxSamples) {
+      if (r.onOversize === 'fail') {
+        return failed([oversizeFinding(item.source, probe.durationSeconds, r)]);
+      }
+      warnings.push(
+        finding(
+          'cut-to-fit',
+          `The source lasts ${probe.durationSeconds.toFixed(2)} s, more than the ${maxSeconds.toFixed(2)} s a prompt can hold; it was cut to fit with a ${0.5} s fade-out.`,
+        ),
+      );
+    }
+  }
+  const needsFfmpeg = route !== 'copy';
+  const info = needsFfmpeg ? await ffmpegInfo() : null;
+  const key = outputKey(r, info?.version ?? null, info?.soxr ?? null);
+
+  const existing = await fs.stat(item.output).catch(() => null);
+  if (existing && !r.force) {
+    const record = await readStatsRecord(item.output);
+    if (!record) {
+      return failed([
+        finding(
+          'output-exists',
+          `"${item.output}" already exists and promptprep has no record of writing it; it was left untouched. Move it away, or use --force to replace it.`,
+        ),
+      ]);
+    }
+    if (record.sourceSha256 === sourceSha256 && record.outputKey === key) {
+      const current = await sha256File(item.output).catch(() => null);
+      if (current === record.outputSha256) {
+        return { result: { source: item.source, output: item.output, status: 'skipped', errors: [], warnings: record.warnings ?? [], stats: record.stats } };
+      }
+    }
+  }
+  return { pending: { item, probe, route, sourceSha256, key, warnings } };
+}
+
+function oversizeFinding(source: string, seconds: number, r: Resolved): Finding {
+  const maxSeconds = r.maxSamples / r.profile.sampleRate;
+  return finding(
+    'too-long',
+    `"${source}" lasts ${seconds.toFixed(2)} s; a prompt can hold at most ${maxSeconds.toFixed(2)} s (${r.maxBytes.toLocaleString('en-US')} bytes of ${r.profile.codecName} at ${bytesPerSecond(r.profile)} bytes/s). Shorten it, raise --max-bytes if your platform allows, or use --on-oversize trim to cut it with a fade-out.`,
+  );
+}
+
+function makeGroups(pending: Pending[], jobs: number): Pending[][] {
+  const groups: Pending[][] = [];
+  const batchable = pending.filter((p) => p.route === 'batch');
+  for (const p of pending) if (p.route === 'solo') groups.push([p]);
+  // Enough groups to keep every job busy, few enough that ffmpeg start-up is amortized.
+  const perGroup = Math.max(1, Math.min(DEFAULT_GROUP_FILES, Math.ceil(batchable.length / jobs)));
+  let current: Pending[] = [];
+  let seconds = 0;
+  for (const p of batchable) {
+    const d = p.probe.kind === 'audio' ? p.probe.durationSeconds : GROUP_SECONDS;
+    if (current.length > 0 && (current.length >= perGroup || seconds + d > GROUP_SECONDS)) {
+      groups.push(current);
+      current = [];
+      seconds = 0;
+    }
+    current.push(p);
+    seconds += d;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+function decodeCap(p: Pending, r: Resolved): number | undefined {
+  const limit = r.maxSamples / r.profile.sampleRate;
+  // Silence trimming may shorten an over-long source enough to fit, so decode a margin more.
+  const margin = r.trimSilence ? 60 : 1;
+  if (p.probe.kind !== 'audio') return limit + margin;
+  return p.probe.durationSeconds > limit ? limit + margin : undefined;
+}
+
+async function decodeGroup(
+  group: Pending[],
+  r: Resolved,
+  info: { binary: FfmpegBinary; version: string; soxr: boolean },
+): Promise<{ item: ConvertItem; result: ConvertFileResult }[]> {
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'promptprep-'));
+  try {
+    const jobs: DecodeJob[] = group.map((p, i) => {
+      const cap = decodeCap(p, r);
+      return { source: p.item.source, rawPath: path.join(tmpDir, `${i}.s16`), ...(cap !== undefined ? { maxSeconds: cap } : {}) };
+    });
+    const plan = buildDecodePlan(jobs, {
+      sampleRate: r.profile.sampleRate,
+      channels: r.profile.channels,
+      soxr: info.soxr,
+      bandLimit: r.bandLimit,
+    });
+    const run = await runDecodePlan(info.binary, plan);
+    if (!run.ok) {
+      if (group.length > 1) {
+        // One bad source fails a shared process: redo each alone so only it fails.
+        const out: { item: ConvertItem; result: ConvertFileResult }[] = [];
+        for (const p of group) out.push(...(await decodeGroup([p], r, info)));
+        return out;
+      }
+      const p = group[0] as Pending;
+      return [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }];
+    }
+    const out: { item: ConvertItem; result: ConvertFileResult }[] = [];
+    for (const [i, p] of group.entries()) {
+      const raw = await fs.readFile(jobs[i]!.rawPath);
+      await fs.rm(jobs[i]!.rawPath, { force: true });
+      const samples = new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1);
+      out.push({ item: p.item, result: await finish(p, samples, null, r) });
+    }
+    return out;
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+function failedResult(p: Pending, errors: Finding[]): ConvertFileResult {
+  return { source: p.item.source, output: null, status: 'failed', errors, warnings: p.warnings };
+}
+
+function decodeFailure(source: string, errorText: string, unrecognized: boolean): Finding {
+  if (/matches no streams|does not contain any stream/i.test(errorText)) {
+    return finding('no-audio-stream', `"${source}" has no audio stream; there is nothing to convert.`);
+  }
+  // Neither music-metadata nor ffmpeg recognised it: not a media file at all.
+  if (unrecognized || /Invalid data found when processing input|could not find codec parameters|Unknown input format/i.test(errorText)) {
+    return finding(
+      'not-audio',
+      `"${source}" is not an audio or video file that can be read (ffmpeg says: ${lastLine(errorText)}). Check that it is the recording you meant.`,
+    );
+  }
+  return finding('decode-failed', `ffmpeg could not decode "${source}": ${errorText}`);
+}
+
+function lastLine(text: string): string {
+  const line = text.split('\n').pop() ?? text;
+  // "[mp3 @ 0x55aa...] msg" and "file:/path: msg": keep the message, not ffmpeg's internals.
+  return line.replace(/^\[[^\]]*\]\s*/, '').replace(/^file:.*?:\s(?=\S)/, '');
+}
+
+/** Conforming A-law WAV sources: the data is taken as is, no ffmpeg and no generation loss. */
+async function convertFromAlaw(p: Pending, r: Resolved): Promise<ConvertFileResult> {
+  if (p.probe.kind !== 'audio' || !p.probe.wav || p.probe.wav.dataOffset === null) {
+    return failedResult(p, [finding('internal', 'copy route without a WAV data chunk')]);
+  }
+  const wav = p.probe.wav;
+  let bytes: Buffer;
+  try {
+    const handle = await fs.open(p.item.source, 'r');
+    try {
+      const length = Math.min(wav.dataBytesPresent, r.maxSamples + r.profile.sampleRate * 120);
+      bytes = Buffer.alloc(length);
+      await handle.read(bytes, 0, length, wav.dataOffset);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return failedResult(p, [finding('unreadable', describeFsError(err, p.item.source))]);
+  }
+  return finish(p, decodeAlaw(bytes), bytes, r);
+}
+
+/**
+ * Conditioning, encoding, verification and the atomic write. `alaw` is the source's own
+ * A-law data when it may be kept byte for byte (no gain, no trimming).
+ */
+async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, r: Resolved): Promise<ConvertFileResult> {
+  const rate = r.profile.sampleRate;
+  const warnings = [...p.warnings];
+  let samples = decoded;
+  const before = analyzeSamples(samples, rate, r.analysis);
+  if (p.probe.kind === 'audio' && decoded.length < r.maxSamples) {
+    const expected = p.probe.durationSeconds;
+    const got = decoded.length / rate;
+    if (got < expected * 0.95 - 0.1) {
+      return failedResult(p, [
+        finding(
+          'truncated',
+          `"${p.item.source}" is truncated: its header promises ${expected.toFixed(2)} s but only ${got.toFixed(2)} s of audio could be decoded. Copy or export it again.`,
+        ),
+      ]);
+    }
+  }
+  if (samples.length === 0) {
+    return failedResult(p, [finding('no-audio-stream', `"${p.item.source}" decoded to no audio at all.`)]);
+  }
+  let changed = false;
+  let trimmedLeading = 0;
+  let trimmedTrailing = 0;
+  if (r.trimSilence) {
+    const t = trimSilence(samples, rate, r.analysis);
+    if (t.silent) {
+      return failedResult(p, [finding('silent', `"${p.item.source}" is silent; trimming silence would leave nothing.`)]);
+    }
+    if (t.samples.length !== samples.length) changed = true;
+    samples = t.samples;
+    trimmedLeading = t.leadingSeconds;
+    trimmedTrailing = t.trailingSeconds;
+  }
+  let cutToFit = false;
+  if (samples.length > r.maxSamples) {
+    if (r.onOversize === 'fail') return failedResult(p, [oversizeFinding(p.item.source, samples.length / rate, r)]);
+    if (!warnings.some((w) => w.code === 'cut-to-fit')) {
+      warnings.push(
+        finding('cut-to-fit', `The audio lasts ${(samples.length / rate).toFixed(2)} s, more than a prompt can hold; it was cut to fit with a 0.5 s fade-out.`),
+      );
+    }
+    samples = cutWithFade(samples, r.maxSamples, rate);
+    cutToFit = true;
+    changed = true;
+  }
+  let gainDb = 0;
+  if (r.normalize) {
+    const n = normalizeLevel(samples, rate, r.analysis);
+    if (n.silent) {
+      warnings.push(finding('normalize-silent', 'No speech was found to measure, so the level was left as it is.'));
+    } else {
+      gainDb = n.gainDb;
+      if (n.gainDb !== 0) changed = true;
+      samples = n.samples;
+      if (n.limitedByPeak) {
+        warnings.push(
+          finding(
+            'normalize-peak-limited',
+            `Peaks limited the gain to ${n.gainDb.toFixed(1)} dB, so the speech level stays under the -22 dBFS target; the recording has very loud peaks compared with its speech.`,
+          ),
+        );
+      }
+    }
+  }
+  const data = alaw && !changed ? alaw : encodeAlaw(samples);
+  const wav = buildCanonicalWav(data, {
+    formatTag: r.profile.formatTag,
+    sampleRate: rate,
+    channels: r.profile.channels,
+    bitsPerSample: r.profile.bitsPerSample,
+  });
+  const verdict = checkWavBytes(wav, wav.length, {
+    profile: r.profile,
+    maxBytes: r.maxBytes,
+    analysis: r.analysis,
+    ...(r.scene ? { scene: r.scene } : {}),
+  });
+  const nameErrors = validateFileName(path.basename(p.item.output), r.profile);
+  if (verdict.errors.length > 0 || nameErrors.length > 0) {
+    return failedResult(p, [...nameErrors, ...verdict.errors]);
+  }
+  warnings.push(...verdict.warnings.filter((w) => !warnings.some((x) => x.code === w.code)));
+  const stats: ConvertStats = {
+    durationSeconds: data.length / rate,
+    bytes: wav.length,
+    sha256: sha256(wav),
+    input:
+      p.probe.kind === 'audio'
+        ? {
+            container: p.probe.container,
+            codec: p.probe.codec,
+            sampleRate: p.probe.sampleRate,
+            channels: p.probe.channels,
+            durationSeconds: p.probe.durationSeconds,
+          }
+        : null,
+    before,
+    after: verdict.stats ?? analyzeSamples(samples, rate, r.analysis),
+    gainDb,
+    trimmedLeadingSeconds: trimmedLeading,
+    trimmedTrailingSeconds: trimmedTrailing,
+    cutToFit,
+  };
+  try {
+    await fs.mkdir(path.dirname(p.item.output), { recursive: true });
+    await writeFileAtomic(p.item.output, wav);
+    const record: StatsRecord = {
+      promptprep: VERSION,
+      source: p.item.source,
+      sourceSha256: p.sourceSha256,
+      outputKey: p.key,
+      output: p.item.output,
+      outputSha256: stats.sha256,
+      options: { normalize: r.normalize, trimSilence: r.trimSilence, bandLimit: r.bandLimit, onOversize: r.onOversize, maxBytes: r.maxBytes, profile: r.profile.id },
+      stats,
+      warnings,
+      convertedAt: new Date().toISOString(),
+    };
+    await fs.mkdir(path.dirname(statsPathFor(p.item.output)), { recursive: true });
+    await writeFileAtomic(statsPathFor(p.item.output), `${JSON.stringify(record, jsonSafe, 2)}\n`);
+  } catch (err) {
+    return failedResult(p, [finding('write-failed', `Could not write "${p.item.output}": ${(err as Error).message}`)]);
+  }
+  return { source: p.item.source, output: p.item.output, status: 'converted', errors: [], warnings, stats };
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
+/**
+ * Convert files and directories (walked recursively) into `options.outDir`. Output names
+ * are the sources' base names with the profile's extension; invalid names fail with a
+ * suggestion unless `rename`; two sources that would share an output name both fail.
+ */
+export async function convertFiles(inputs: string[], options: ConvertOptions): Promise<ConvertReport> {
+  const r = resolveOptions(options);
+  const entries = (await walkInputs(inputs)).filter((e) => inShard(e.path, options.shard));
+  const early: ConvertFileResult[] = [];
+  const planned: ConvertItem[] = [];
+  for (const entry of entries) {
+    if (entry.problem) {
+      early.push({ source: entry.path, output: null, status: 'failed', errors: [finding('unreadable', entry.problem)], warnings: [] });
+      continue;
+    }
+    const base = path.basename(entry.path);
+    const ext = path.extname(base);
+    const natural = `${ext.length > 0 && ext.length < base.length ? base.slice(0, -ext.length) : base}${r.profile.extension}`;
+    let name = natural;
+    const problems = validateFileName(natural, r.profile);
+    if (problems.length > 0) {
+      if (options.rename) {
+        name = suggestFileName(natural, r.profile);
+      } else {
+        early.push({
+          source: entry.path,
+          output: null,
+          status: 'failed',
+          errors: problems.map((f) => ({ ...f, message: `${f.message} Or convert with --rename to apply the suggestion.` })),
+          warnings: [],
+        });
+        continue;
+      }
+    }
+    planned.push({ source: entry.path, output: path.join(options.outDir, name) });
+  }
+  // Two sources, one output name: neither wins silently. Case-insensitive, because
+  // macOS and Windows folders (and people) treat A.wav and a.wav as one file.
+  const byName = new Map<string, ConvertItem[]>();
+  for (const item of planned) {
+    const k = path.basename(item.output).toLowerCase();
+    byName.set(k, [...(byName.get(k) ?? []), item]);
+  }
+  const items: ConvertItem[] = [];
+  for (const item of planned) {
+    const same = byName.get(path.basename(item.output).toLowerCase()) ?? [];
+    if (same.length > 1) {
+      const others = same.filter((o) => o !== item).map((o) => `"${o.source}"`);
+      early.push({
+        source: item.source,
+        output: null,
+        status: 'failed',
+        errors: [
+          finding(
+            'name-collision',
+            `"${item.source}" and ${others.join(', ')} would both become "${path.basename(item.output)}"; none of them was converted. Rename one of the sources.`,
+          ),
+        ],
+        warnings: [],
+      });
+    } else {
+      items.push(item);
+    }
+  }
+  if (!r.dryRun && items.length > 0) await fs.mkdir(options.outDir, { recursive: true });
+  const onStart = options.onStart;
+  for (const e of early) options.onFile?.(e);
+  const report = await convertItems(items, {
+    ...options,
+    onStart: onStart ? (n) => onStart(n + early.length) : undefined,
+  });
+  const order = new Map(entries.map((e, i) => [e.path, i]));
+  const files = [...early, ...report.files].sort((a, b) => (order.get(a.source) ?? 0) - (order.get(b.source) ?? 0));
+  return { files, summary: summarize(files) };
+}

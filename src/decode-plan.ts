@@ -1,0 +1,69 @@
+/**
+ * Building an ffmpeg decode, as data: which sources, which filters, where the raw samples
+ * go. Kept apart from running it (ffmpeg.ts) so the command is testable without a process
+ * and a batch is provably the same per-file command as a single conversion.
+ */
+
+export interface DecodeOptions {
+  sampleRate: number;
+  channels: number;
+  /** Use libsoxr for resampling (when the ffmpeg build has it). */
+  soxr: boolean;
+  /** Apply the 300-3400 Hz telephone band. */
+  bandLimit: boolean;
+}
+
+export interface DecodePlanOutput {
+  inputIndex: number;
+  rawPath: string;
+  filters: string[];
+  /** Stop decoding after this many seconds (keeps memory bounded for over-long sources). */
+  maxSeconds?: number;
+}
+
+export interface DecodePlan {
+  sampleRate: number;
+  channels: number;
+  inputs: { path: string }[];
+  outputs: DecodePlanOutput[];
+}
+
+export interface DecodeJob {
+  source: string;
+  rawPath: string;
+  maxSeconds?: number;
+}
+
+/** The filter chain for one source. It depends on the options only, never on the batch. */
+export function filterChain(options: DecodeOptions): string[] {
+  const filters: string[] = [];
+  // soxr at its highest precision; without it, swr's default sinc resampler (still
+  // band-limited, just a little less clean near Nyquist). Resampling in float is not only
+  // cleaner: given integer samples (16-bit FLAC or WAV), soxr adds its own randomly
+  // seeded dither, and the same file converts to different bytes on every run.
+  filters.push(
+    options.soxr
+      ? `aresample=${options.sampleRate}:resampler=soxr:precision=28:internal_sample_fmt=fltp`
+      : `aresample=${options.sampleRate}:internal_sample_fmt=fltp`,
+  );
+  if (options.bandLimit) {
+    // Two 2nd-order sections each side: a gentle, phase-tolerable telephone band.
+    filters.push('highpass=f=300:poles=2', 'highpass=f=300:poles=2', 'lowpass=f=3400:poles=2', 'lowpass=f=3400:poles=2');
+  }
+  return filters;
+}
+
+export function buildDecodePlan(jobs: DecodeJob[], options: DecodeOptions): DecodePlan {
+  const filters = filterChain(options);
+  return {
+    sampleRate: options.sampleRate,
+    channels: options.channels,
+    inputs: jobs.map((j) => ({ path: j.source })),
+    outputs: jobs.map((j, i) => ({
+      inputIndex: i,
+      rawPath: j.rawPath,
+      filters,
+      ...(j.maxSeconds !== undefined ? { maxSeconds: j.maxSeconds } : {}),
+    })),
+  };
+}
