@@ -8,12 +8,16 @@ import path from 'node:path';
  * `.partial`, so even a crash mid-write leaves nothing that looks like a prompt.
  */
 
-export function partialPathFor(dest: string): string {
-  return path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.partial`);
+export function partialPathFor(dest: string, tempDir?: string): string {
+  return path.join(tempDir ?? path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.partial`);
 }
 
-export async function writeFileAtomic(dest: string, data: Uint8Array | string): Promise<void> {
-  const tmp = partialPathFor(dest);
+/**
+ * `tempDir`, when given, must be on the same file system as `dest` (the rename must not
+ * cross devices); it keeps even hidden partial files out of a folder people watch.
+ */
+export async function writeFileAtomic(dest: string, data: Uint8Array | string, tempDir?: string): Promise<void> {
+  const tmp = partialPathFor(dest, tempDir);
   let handle: fs.FileHandle | null = null;
   try {
     handle = await fs.open(tmp, 'wx', 0o644);

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
+import { watchCommand } from './commands/watch.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(checkCommand());
   program.addCommand(convertCommand());
+  program.addCommand(watchCommand());
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

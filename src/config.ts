@@ -29,6 +29,24 @@ export const ConvertConfigSchema = z
   .strict();
 export type ConvertConfig = z.infer<typeof ConvertConfigSchema>;
 
+export const WatchConfigSchema = z
+  .object({
+    /** Default watch root when none is given on the command line. */
+    root: z.string().default('watch'),
+    /** A file counts as completely written once its size and mtime are unchanged this long (ms). */
+    stableMs: z.number().int().nonnegative().default(2000),
+    /** How often candidate files are re-examined (ms). */
+    scanIntervalMs: z.number().int().positive().default(250),
+    /** Use polling instead of file-system events (network shares). */
+    poll: z.boolean().default(false),
+    /** Polling interval when polling (ms). */
+    pollIntervalMs: z.number().int().positive().default(1000),
+    /** Sources converted together in one round (several share each ffmpeg process). */
+    batchSize: z.number().int().positive().default(64),
+  })
+  .strict();
+export type WatchConfig = z.infer<typeof WatchConfigSchema>;
+
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -46,6 +64,7 @@ export const ConfigSchema = z
     strict: z.boolean().default(false),
     analysis: AnalysisOptionsSchema.strict().default(AnalysisOptionsSchema.parse({})),
     convert: ConvertConfigSchema.default(ConvertConfigSchema.parse({})),
+    watch: WatchConfigSchema.default(WatchConfigSchema.parse({})),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

@@ -10,7 +10,7 @@ import { checkWavBytes } from './check.js';
 import { cutWithFade, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
 import { ffmpegFeatures, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
-import { suggestFileName, validateFileName } from './file-name.js';
+import { naturalOutputName, suggestFileName, validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { describeFsError } from './fs-errors.js';
 import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
@@ -54,6 +54,11 @@ export interface ConvertOptions {
   analysis?: AnalysisOptions;
   /** Where the prompts will play (enables scene rules such as the pre-call length). */
   scene?: Scene;
+  /**
+   * Folder for the temporary files of in-progress writes (same file system as the
+   * outputs). Default: beside each output, under a hidden name.
+   */
+  stagingDir?: string;
   /** Called once the work list is known. */
   onStart?: (total: number) => void;
   /** Called as each file finishes, in completion order. */
@@ -110,6 +115,7 @@ interface Resolved {
   dryRun: boolean;
   force: boolean;
   scene: Scene | undefined;
+  stagingDir: string | undefined;
 }
 
 function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
@@ -132,6 +138,7 @@ function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
     dryRun: o.dryRun ?? false,
     force: o.force ?? false,
     scene: o.scene,
+    stagingDir: o.stagingDir,
   };
 }
 
@@ -157,7 +164,7 @@ export function statsPathFor(output: string): string {
   return path.join(path.dirname(output), '.promptprep', `${path.basename(output)}.json`);
 }
 
-interface StatsRecord {
+export interface StatsRecord {
   promptprep: string;
   source: string;
   sourceSha256: string;
@@ -170,7 +177,7 @@ interface StatsRecord {
   convertedAt: string;
 }
 
-async function readStatsRecord(output: string): Promise<StatsRecord | null> {
+export async function readStatsRecord(output: string): Promise<StatsRecord | null> {
   try {
     return JSON.parse(await fs.readFile(statsPathFor(output), 'utf8')) as StatsRecord;
   } catch {
@@ -178,7 +185,7 @@ async function readStatsRecord(output: string): Promise<StatsRecord | null> {
   }
 }
 
-async function sha256File(file: string): Promise<string> {
+export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -601,7 +608,7 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
   };
   try {
     await fs.mkdir(path.dirname(p.item.output), { recursive: true });
-    await writeFileAtomic(p.item.output, wav);
+    await writeFileAtomic(p.item.output, wav, r.stagingDir);
     const record: StatsRecord = {
       promptprep: VERSION,
       source: p.item.source,
@@ -615,7 +622,7 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
       convertedAt: new Date().toISOString(),
     };
     await fs.mkdir(path.dirname(statsPathFor(p.item.output)), { recursive: true });
-    await writeFileAtomic(statsPathFor(p.item.output), `${JSON.stringify(record, jsonSafe, 2)}\n`);
+    await writeFileAtomic(statsPathFor(p.item.output), `${JSON.stringify(record, jsonSafe, 2)}\n`, r.stagingDir);
   } catch (err) {
     return failedResult(p, [finding('write-failed', `Could not write "${p.item.output}": ${(err as Error).message}`)]);
   }
@@ -641,9 +648,7 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
       early.push({ source: entry.path, output: null, status: 'failed', errors: [finding('unreadable', entry.problem)], warnings: [] });
       continue;
     }
-    const base = path.basename(entry.path);
-    const ext = path.extname(base);
-    const natural = `${ext.length > 0 && ext.length < base.length ? base.slice(0, -ext.length) : base}${r.profile.extension}`;
+    const natural = naturalOutputName(entry.path, r.profile);
     let name = natural;
     const problems = validateFileName(natural, r.profile);
     if (problems.length > 0) {

@@ -96,3 +96,10 @@ export function suggestFileName(source: string, profile: Profile): string {
   }
   return `${stem}${profile.extension}`;
 }
+
+/** The output name a source gets before any renaming: its base name with the profile's extension. */
+export function naturalOutputName(source: string, profile: Profile): string {
+  const base = path.basename(source);
+  const ext = path.extname(base);
+  return `${ext.length > 0 && ext.length < base.length ? base.slice(0, -ext.length) : base}${profile.extension}`;
+}

@@ -1,0 +1,118 @@
+import { Command, Option } from 'commander';
+import { createLogger } from '../logger.js';
+import { runWatch } from '../watch/watcher.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt } from './common.js';
+
+interface WatchFlags {
+  once?: boolean;
+  poll?: boolean;
+  rename?: boolean;
+  stableMs?: number;
+  normalize?: boolean;
+  trimSilence?: boolean;
+  bandLimit?: boolean;
+  onOversize?: 'fail' | 'trim';
+  maxBytes?: number;
+  jobs?: number;
+  logFormat?: 'pretty' | 'json';
+  config?: string;
+}
+
+function parseNonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`expected a whole number of milliseconds, got "${value}"`);
+  return Number(value);
+}
+
+/** Environment switch for polling, for service units where flags are awkward to change. */
+function pollFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
+  const v = env.PROMPTPREP_WATCH_POLL;
+  if (v === undefined || v === '') return undefined;
+  return !['0', 'false', 'no', 'off'].includes(v.toLowerCase());
+}
+
+export function watchCommand(): Command {
+  return new Command('watch')
+    .description('Watch a drop folder: recordings dropped into <root>/inbox/ become prompts in <root>/ready/.')
+    .argument('[root]', 'watch root (default: "watch", or "watch.root" in the config)')
+    .option('--once', 'process what is in the inbox now, then exit (for cron and CI; exit codes as convert)')
+    .option('--poll', 'poll the file system instead of using events (network shares; or PROMPTPREP_WATCH_POLL=1)')
+    .option('--rename', 'give invalid names the suggested valid name instead of rejecting them')
+    .option('--stable-ms <ms>', 'a file counts as completely written after this long unchanged (default 2000)', parseNonNegativeInt)
+    .option('--normalize', 'bring speech to about -22 dBFS RMS (as convert)')
+    .option('--trim-silence', 'trim leading and trailing silence (as convert)')
+    .option('--band-limit', 'apply the 300-3400 Hz telephone band (as convert)')
+    .addOption(new Option('--on-oversize <action>', 'over-long sources: fail or trim (as convert)').choices(['fail', 'trim']))
+    .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
+    .option('-j, --jobs <n>', 'parallel ffmpeg processes (default: CPU count)', parsePositiveInt)
+    .addOption(new Option('--log-format <format>', 'log lines: pretty (default on a terminal) or json (default otherwise)').choices(['pretty', 'json']))
+    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addHelpText(
+      'after',
+      `
+Layout under the root (created when missing):
+  inbox/     drop recordings here (subfolders are kept in ready/)
+  ready/     prepared prompts, complete files only
+  rejected/  sources that could not be prepared, each with <name>.reason.txt and .json
+  archive/   sources of prepared prompts (<name>.v<N>.<ext>), and replaced prompts
+             (<name>.v<N>.prompt.wav)
+
+A file is taken once it has stopped changing for --stable-ms. Dotfiles, *.part,
+*.crdownload, *.tmp, ~$* , Thumbs.db and .DS_Store are ignored. SIGINT/SIGTERM stop
+taking new files, finish the round in flight and exit 0; a killed run resumes where it
+stopped when started again.
+
+Examples:
+  promptprep watch                       # ./watch, until stopped
+  promptprep watch /srv/prompts --poll   # a network share
+  promptprep watch --once                # cron: process the inbox, exit 0/1`,
+    )
+    .action(async (root: string | undefined, flags: WatchFlags) => {
+      const { config, profile } = await loadCliConfig(flags.config);
+      const c = config.convert;
+      const w = config.watch;
+      const logger = createLogger(flags.logFormat ? { json: flags.logFormat === 'json' } : {});
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) {
+          // Second signal: stop now. Sources in flight stay in the inbox; the next run resumes them.
+          logger.warn({ event: 'stopping' }, `${sig} again: stopping immediately`);
+          process.exit(130);
+        }
+        logger.info({ event: 'stopping' }, `${sig}: finishing the files in flight, taking no new ones`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const summary = await runWatch({
+        root: root ?? w.root,
+        profile,
+        rename: flags.rename ?? c.rename,
+        stableMs: flags.stableMs ?? w.stableMs,
+        scanIntervalMs: w.scanIntervalMs,
+        poll: flags.poll ?? pollFromEnv(process.env) ?? w.poll,
+        pollIntervalMs: w.pollIntervalMs,
+        batchSize: w.batchSize,
+        once: flags.once ?? false,
+        signal: controller.signal,
+        logger,
+        convert: {
+          maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
+          onOversize: flags.onOversize ?? c.onOversize,
+          normalize: flags.normalize ?? c.normalize,
+          trimSilence: flags.trimSilence ?? c.trimSilence,
+          bandLimit: flags.bandLimit ?? c.bandLimit,
+          analysis: config.analysis,
+          ...(flags.jobs ?? c.jobs ? { jobs: (flags.jobs ?? c.jobs) as number } : {}),
+        },
+      });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      logger.info(
+        { event: 'summary', ...summary },
+        `${summary.converted} converted, ${summary.rejected} rejected, ${summary.pending} left in the inbox`,
+      );
+      process.exitCode = flags.once && summary.rejected > 0 ? EXIT_FAILED : EXIT_OK;
+    });
+}

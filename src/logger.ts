@@ -1,0 +1,42 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+/**
+ * One line per event. People at a terminal get a readable line; everything else (a
+ * service manager, a pipe, a log shipper) gets JSON lines.
+ */
+export type { Logger };
+
+export interface LoggerOptions {
+  /** Force JSON lines (true) or pretty lines (false); default: pretty only on a TTY. */
+  json?: boolean;
+  level?: string;
+  destination?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? process.stderr;
+  const json = options.json ?? !destination.isTTY;
+  const level = options.level ?? process.env.PROMPTPREP_LOG_LEVEL ?? 'info';
+  const base = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+  if (json) return pino(base, destination);
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  // sync: a line is on the terminal before the next event (and before exit).
+  const stream = pretty({
+    destination,
+    sync: true,
+    colorize: !noColor && Boolean(destination.isTTY),
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname',
+    // The message already says it all; the structured fields are for the JSON form.
+    messageFormat: '{event} {msg}',
+    hideObject: true,
+    singleLine: true,
+  });
+  return pino(base, stream);
+}
+
+/** A logger that drops everything (library callers that want no output). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,50 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { partialPathFor, syncDir } from '../atomic-write.js';
+
+/**
+ * Moving a file without ever losing it: a rename where possible; across file systems a
+ * copy that is complete and on disk under the final name before the original goes.
+ * Never replaces an existing file.
+ */
+export async function moveFile(from: string, to: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  if (await exists(to)) throw Object.assign(new Error(`refusing to replace existing ${to}`), { code: 'EEXIST' });
+  try {
+    await fs.rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const tmp = partialPathFor(to);
+    await fs.copyFile(from, tmp, fsConstants.COPYFILE_EXCL);
+    const handle = await fs.open(tmp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, to);
+    await syncDir(path.dirname(to));
+    await fs.unlink(from);
+  }
+  await syncDir(path.dirname(to));
+  await syncDir(path.dirname(from));
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `dir/name`, or `dir/stem-2.ext`, `-3`... : the first name not taken. */
+export async function freeName(dir: string, name: string): Promise<string> {
+  const ext = path.extname(name);
+  const stem = ext ? name.slice(0, -ext.length) : name;
+  for (let i = 1; ; i++) {
+    const candidate = path.join(dir, i === 1 ? name : `${stem}-${i}${ext}`);
+    if (!(await exists(candidate))) return candidate;
+  }
+}

@@ -1,0 +1,329 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../atomic-write.js';
+import { convertItems, readStatsRecord, sha256File, statsPathFor, type ConvertFileResult, type ConvertOptions, type StatsRecord } from '../convert.js';
+import { naturalOutputName, suggestFileName, validateFileName } from '../file-name.js';
+import type { Finding } from '../findings.js';
+import type { Logger } from '../logger.js';
+import type { Profile } from '../profile.js';
+import { clearIntent, readIntent, writeIntent, type PlacementIntent } from './journal.js';
+import type { WatchLayout } from './layout.js';
+import { exists, freeName, moveFile } from './move.js';
+
+/**
+ * One round of the drop folder: settled sources in, each one placed exactly once:
+ * its prompt in ready/ and itself in archive/, or itself in rejected/ with the reason.
+ */
+
+export type WatchEventType = 'queued' | 'converted' | 'rejected' | 'archived' | 'duplicate' | 'retry' | 'error';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  /** Source path relative to the inbox. */
+  source: string;
+  /** Prompt path relative to ready/. */
+  output?: string;
+  version?: number;
+  message: string;
+  errors?: Finding[];
+  warnings?: Finding[];
+  /** Converted prompts: the file's SHA-256, bytes and duration, for the ledger. */
+  prompt?: { sha256: string; bytes: number; durationSeconds: number };
+  /** Where the source now is (archive/ or rejected/), relative to the watch root. */
+  placedAt?: string;
+}
+
+export interface ProcessorOptions {
+  layout: WatchLayout;
+  profile: Profile;
+  /** Give invalid names the suggested valid name instead of rejecting them. */
+  rename: boolean;
+  convert: Omit<ConvertOptions, 'outDir' | 'onFile' | 'onStart' | 'stagingDir' | 'dryRun' | 'force' | 'shard' | 'profile'>;
+  logger: Logger;
+  onEvent?: (event: WatchEvent) => void;
+}
+
+export interface RoundOutcome {
+  /** Sources to look at again later (deferred behind another version, or a passing fault). */
+  retry: { source: string; reason: 'deferred' | 'transient' | 'maybe-incomplete' }[];
+  rejected: number;
+  converted: number;
+}
+
+/** Codes that say nothing about the source itself: keep it in the inbox and try again. */
+const TRANSIENT = new Set(['write-failed', 'internal', 'unreadable']);
+
+function emit(opts: ProcessorOptions, event: WatchEvent): void {
+  const { type, message, ...rest } = event;
+  const level = type === 'rejected' || type === 'error' ? 'warn' : 'info';
+  opts.logger[level]({ event: type, ...rest }, message);
+  opts.onEvent?.(event);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Highest version already archived for a prompt stem in `dir` (0 when none). */
+async function latestVersion(dir: string, stem: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  const re = new RegExp(`^${escapeRegExp(stem)}\\.v(\\d+)(?:\\.|$)`);
+  let max = 0;
+  for (const n of names) {
+    const m = re.exec(n);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max;
+}
+
+interface Candidate {
+  abs: string;
+  rel: string;
+  outputRel: string;
+}
+
+export async function processRound(
+  sources: string[],
+  opts: ProcessorOptions,
+  attempts: ReadonlyMap<string, number> = new Map(),
+): Promise<RoundOutcome> {
+  const { layout, profile } = opts;
+  const outcome: RoundOutcome = { retry: [], rejected: 0, converted: 0 };
+  const candidates: Candidate[] = [];
+  const taken = new Set<string>();
+  for (const abs of sources) {
+    const rel = path.relative(layout.inbox, abs);
+    const natural = naturalOutputName(rel, profile);
+    const problems = validateFileName(natural, profile);
+    let name = natural;
+    if (problems.length > 0) {
+      if (!opts.rename) {
+        await reject(abs, rel, problems.map((f) => ({ ...f, message: `${f.message} Rename the file and drop it into inbox/ again (or set "rename": true in the config).` })), [], opts, { suggestedName: suggestFileName(natural, profile) });
+        outcome.rejected++;
+        continue;
+      }
+      name = suggestFileName(natural, profile);
+    }
+    const outputRel = path.join(path.dirname(rel), name);
+    // One version of a prompt at a time: a second source for the same name waits a round.
+    const key = outputRel.toLowerCase();
+    if (taken.has(key)) {
+      outcome.retry.push({ source: abs, reason: 'deferred' });
+      continue;
+    }
+    taken.add(key);
+    candidates.push({ abs, rel, outputRel });
+  }
+
+  const roundDir = path.join(layout.staging, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
+  const planned: { c: Candidate; intent: PlacementIntent; staged: string }[] = [];
+  for (const c of candidates) {
+    try {
+      const plan = await planPlacement(c, opts);
+      if (plan.kind === 'done') continue;
+      planned.push({ c, intent: plan.intent, staged: path.join(roundDir, c.outputRel) });
+    } catch (err) {
+      emit(opts, { type: 'error', source: c.rel, message: `could not plan ${c.rel}: ${(err as Error).message}; will retry` });
+      outcome.retry.push({ source: c.abs, reason: 'transient' });
+    }
+  }
+  if (planned.length === 0) return outcome;
+
+  let results: ConvertFileResult[];
+  try {
+    const report = await convertItems(
+      planned.map((p) => ({ source: p.c.abs, output: p.staged })),
+      { ...opts.convert, profile, stagingDir: layout.staging, force: true },
+    );
+    results = report.files;
+  } catch (err) {
+    await fs.rm(roundDir, { recursive: true, force: true });
+    for (const p of planned) {
+      emit(opts, { type: 'error', source: p.c.rel, message: `conversion could not run: ${(err as Error).message}; will retry` });
+      outcome.retry.push({ source: p.c.abs, reason: 'transient' });
+    }
+    return outcome;
+  }
+
+  for (const [i, p] of planned.entries()) {
+    const res = results[i] as ConvertFileResult;
+    try {
+      if (res.status === 'converted') {
+        await commit(p.c, p.intent, p.staged, res, opts);
+        outcome.converted++;
+      } else {
+        const transient = res.errors.length > 0 && res.errors.every((e) => TRANSIENT.has(e.code));
+        const incomplete = res.errors.some((e) => e.code === 'truncated') && (attempts.get(p.c.abs) ?? 0) < 1;
+        if (transient || incomplete) {
+          emit(opts, {
+            type: 'retry',
+            source: p.c.rel,
+            message: incomplete
+              ? `${p.c.rel} looks incomplete (${res.errors[0]?.message}); waiting for the writer to finish`
+              : `${p.c.rel}: ${res.errors.map((e) => e.message).join(' ')}; will retry`,
+          });
+          await clearIntent(layout.journal, p.c.rel);
+          outcome.retry.push({ source: p.c.abs, reason: incomplete ? 'maybe-incomplete' : 'transient' });
+          continue;
+        }
+        await reject(p.c.abs, p.c.rel, res.errors, res.warnings, opts, {});
+        await clearIntent(layout.journal, p.c.rel);
+        outcome.rejected++;
+      }
+    } catch (err) {
+      emit(opts, { type: 'error', source: p.c.rel, message: `could not place ${p.c.rel}: ${(err as Error).message}; will retry` });
+      outcome.retry.push({ source: p.c.abs, reason: 'transient' });
+    }
+  }
+  await fs.rm(roundDir, { recursive: true, force: true });
+  return outcome;
+}
+
+/** The current prompt's record, if it really describes the file in ready/ (hashes agree). */
+async function currentRecord(readyPath: string): Promise<{ record: StatsRecord | null; sha256: string | null }> {
+  if (!(await exists(readyPath))) return { record: null, sha256: null };
+  const sha = await sha256File(readyPath);
+  const record = await readStatsRecord(readyPath);
+  return { record: record && record.outputSha256 === sha ? record : null, sha256: sha };
+}
+
+async function planPlacement(c: Candidate, opts: ProcessorOptions): Promise<{ kind: 'done' } | { kind: 'convert'; intent: PlacementIntent }> {
+  const { layout } = opts;
+  const sourceSha = await sha256File(c.abs);
+  const existing = await readIntent(layout.journal, c.rel);
+  if (existing && existing.sourceSha256 === sourceSha && existing.output === c.outputRel) {
+    // Resuming after a crash: same version, same archive names as first decided.
+    return { kind: 'convert', intent: existing };
+  }
+  const readyPath = path.join(layout.ready, c.outputRel);
+  const stem = path.basename(c.outputRel, opts.profile.extension);
+  const archiveDir = path.join(layout.archive, path.dirname(c.outputRel));
+  const latest = await latestVersion(archiveDir, stem);
+  const current = await currentRecord(readyPath);
+  const sourceExt = path.extname(c.rel);
+  if (current.record && current.record.sourceSha256 === sourceSha) {
+    // The prompt in ready/ was made from these very bytes.
+    const archived = path.join(archiveDir, `${stem}.v${latest}${sourceExt}`);
+    if (latest > 0 && (await exists(archived)) && (await sha256File(archived)) === sourceSha) {
+      await fs.unlink(c.abs);
+      emit(opts, {
+        type: 'duplicate',
+        source: c.rel,
+        output: c.outputRel,
+        version: latest,
+        message: `${c.rel} is identical to version ${latest} of ${c.outputRel}, already prepared and archived; the duplicate was removed from the inbox`,
+      });
+      return { kind: 'done' };
+    }
+    const dest = path.join(archiveDir, `${stem}.v${latest + 1}${sourceExt}`);
+    await moveFile(c.abs, dest);
+    emit(opts, {
+      type: 'archived',
+      source: c.rel,
+      output: c.outputRel,
+      version: latest + 1,
+      placedAt: path.relative(layout.root, dest),
+      message: `${c.rel} was already prepared as ${c.outputRel}; source archived as ${path.relative(layout.root, dest)}`,
+    });
+    return { kind: 'done' };
+  }
+  const version = latest + 1;
+  const intent: PlacementIntent = {
+    source: c.rel,
+    sourceSha256: sourceSha,
+    output: c.outputRel,
+    version,
+    archiveSourceAs: path.join(path.dirname(c.outputRel), `${stem}.v${version}${sourceExt}`),
+    previous: current.sha256 ? { sha256: current.sha256, archiveAs: path.join(path.dirname(c.outputRel), `${stem}.v${latest}.prompt${opts.profile.extension}`) } : null,
+    createdAt: new Date().toISOString(),
+  };
+  await writeIntent(layout.journal, intent);
+  return { kind: 'convert', intent };
+}
+
+async function commit(c: Candidate, intent: PlacementIntent, staged: string, res: ConvertFileResult, opts: ProcessorOptions): Promise<void> {
+  const { layout } = opts;
+  const readyPath = path.join(layout.ready, c.outputRel);
+  let previousNote = '';
+  if (intent.previous && (await exists(readyPath)) && (await sha256File(readyPath)) === intent.previous.sha256) {
+    const dest = path.join(layout.archive, intent.previous.archiveAs);
+    if ((await exists(dest)) && (await sha256File(dest)) === intent.previous.sha256) {
+      await fs.unlink(readyPath);
+    } else {
+      await moveFile(readyPath, await freeName(path.dirname(dest), path.basename(dest)));
+    }
+    previousNote = `; the previous prompt was archived as ${path.relative(layout.root, dest)}`;
+  }
+  await fs.mkdir(path.dirname(readyPath), { recursive: true });
+  // Staging is inside the watch root: same file system, so this rename is atomic.
+  await fs.rename(staged, readyPath);
+  const record = JSON.parse(await fs.readFile(statsPathFor(staged), 'utf8')) as StatsRecord;
+  record.output = readyPath;
+  await fs.mkdir(path.dirname(statsPathFor(readyPath)), { recursive: true });
+  await writeFileAtomic(statsPathFor(readyPath), `${JSON.stringify(record, null, 2)}\n`, layout.staging);
+  emit(opts, {
+    type: 'converted',
+    source: c.rel,
+    output: c.outputRel,
+    version: intent.version,
+    warnings: res.warnings,
+    ...(res.stats ? { prompt: { sha256: res.stats.sha256, bytes: res.stats.bytes, durationSeconds: res.stats.durationSeconds } } : {}),
+    message: `${c.rel} → ready/${c.outputRel} (version ${intent.version})${previousNote}${res.warnings.length > 0 ? `; warnings: ${res.warnings.map((w) => w.code).join(', ')}` : ''}`,
+  });
+  const archived = path.join(layout.archive, intent.archiveSourceAs);
+  const dest = (await exists(archived)) ? await freeName(path.dirname(archived), path.basename(archived)) : archived;
+  await moveFile(c.abs, dest);
+  await clearIntent(layout.journal, c.rel);
+  emit(opts, {
+    type: 'archived',
+    source: c.rel,
+    output: c.outputRel,
+    version: intent.version,
+    placedAt: path.relative(layout.root, dest),
+    message: `${c.rel} archived as ${path.relative(layout.root, dest)}`,
+  });
+}
+
+async function reject(
+  abs: string,
+  rel: string,
+  errors: Finding[],
+  warnings: Finding[],
+  opts: ProcessorOptions,
+  extra: { suggestedName?: string },
+): Promise<void> {
+  const { layout } = opts;
+  const dir = path.join(layout.rejected, path.dirname(rel));
+  await fs.mkdir(dir, { recursive: true });
+  const dest = await freeName(dir, path.basename(rel));
+  const base = path.basename(dest);
+  const text = [
+    `${path.basename(rel)} was not turned into a prompt.`,
+    '',
+    ...errors.map((e) => `- ${e.message} [${e.code}]`),
+    ...(warnings.length > 0 ? ['', 'Also noted:', ...warnings.map((w) => `- ${w.message} [${w.code}]`)] : []),
+    '',
+    'Fix the file and drop it into inbox/ again.',
+    '',
+  ].join('\n');
+  const json = { source: rel, rejectedAs: path.relative(layout.root, dest), rejectedAt: new Date().toISOString(), errors, warnings, ...extra };
+  // Reasons first: a crash before the move leaves the source in the inbox, to be judged again.
+  await writeFileAtomic(path.join(dir, `${base}.reason.txt`), text);
+  await writeFileAtomic(path.join(dir, `${base}.reason.json`), `${JSON.stringify(json, null, 2)}\n`);
+  await moveFile(abs, dest);
+  emit(opts, {
+    type: 'rejected',
+    source: rel,
+    errors,
+    warnings,
+    placedAt: path.relative(layout.root, dest),
+    message: `${rel} rejected: ${errors.map((e) => e.code).join(', ')} (see ${path.relative(layout.root, dest)}.reason.txt)`,
+  });
+}
+

@@ -1,0 +1,213 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import type { ConvertOptions } from '../convert.js';
+import { locateFfmpeg } from '../ffmpeg.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { huaweiPrivateNumber, type Profile } from '../profile.js';
+import { isIgnoredPath } from './ignore.js';
+import { readIntents, clearIntent } from './journal.js';
+import { ensureLayout, layoutFor, type WatchLayout } from './layout.js';
+import { exists } from './move.js';
+import { processRound, type WatchEvent } from './processor.js';
+import { StabilityTracker } from './stability.js';
+
+/**
+ * `promptprep watch`: the drop folder. chokidar reports files; a sweeper decides when each
+ * is completely written; rounds of settled files are converted together (so a burst
+ * shares ffmpeg processes) and placed by the processor.
+ */
+
+export interface WatchOptions {
+  /** Watch root holding inbox/, ready/, rejected/, archive/. Default "./watch". */
+  root?: string;
+  profile?: Profile;
+  /** Conversion options, as for `convert`. */
+  convert?: Omit<ConvertOptions, 'outDir' | 'onFile' | 'onStart' | 'stagingDir' | 'dryRun' | 'force' | 'shard' | 'profile'>;
+  /** Give invalid names the suggested valid name instead of rejecting. Default false. */
+  rename?: boolean;
+  /** Unchanged size and mtime for this long means completely written. Default 2000 ms. */
+  stableMs?: number;
+  /** How often candidates are re-examined. Default 250 ms. */
+  scanIntervalMs?: number;
+  /** Poll instead of relying on file-system events (network shares). Default false. */
+  poll?: boolean;
+  /** Poll interval. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Sources per round. Default 64. */
+  batchSize?: number;
+  /** Process what is in the inbox, then return (cron, CI). Default false. */
+  once?: boolean;
+  /** Abort to stop: no new files are taken, the round in flight finishes. */
+  signal?: AbortSignal;
+  logger?: Logger;
+  onEvent?: (event: WatchEvent) => void;
+}
+
+export interface WatchSummary {
+  converted: number;
+  rejected: number;
+  /** Sources left in the inbox (stopped before they were settled, or still retrying). */
+  pending: number;
+}
+
+const MAX_TRANSIENT_ATTEMPTS = 5;
+
+export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary> {
+  const layout = layoutFor(options.root ?? 'watch');
+  const logger = options.logger ?? silentLogger();
+  const stableMs = options.stableMs ?? 2000;
+  const scanIntervalMs = options.scanIntervalMs ?? 250;
+  const batchSize = options.batchSize ?? 64;
+  await ensureLayout(layout);
+  // Fail now, not on the first file, when ffmpeg is missing.
+  await locateFfmpeg();
+  await cleanStaging(layout);
+
+  const tracker = new StabilityTracker(stableMs);
+  const attempts = new Map<string, number>();
+  const queue: string[] = [];
+  const queued = new Set<string>();
+  const summary: WatchSummary = { converted: 0, rejected: 0, pending: 0 };
+  const processorOptions = {
+    layout,
+    profile: options.profile ?? huaweiPrivateNumber,
+    rename: options.rename ?? false,
+    convert: options.convert ?? {},
+    logger,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  };
+
+  const consider = (file: string): void => {
+    const rel = path.relative(layout.inbox, file);
+    if (rel.startsWith('..') || isIgnoredPath(rel) || queued.has(file)) return;
+    if (!tracker.has(file)) {
+      logger.debug({ event: 'seen', source: rel }, `${rel} seen; waiting until it is completely written`);
+    }
+    tracker.track(file);
+  };
+
+  // Crash recovery: sources named by an unfinished intent are resumed first.
+  for (const intent of await readIntents(layout.journal)) {
+    const abs = path.join(layout.inbox, intent.source);
+    if (await exists(abs)) {
+      logger.info({ event: 'recovering', source: intent.source, version: intent.version }, `resuming ${intent.source} (version ${intent.version}) after an interrupted run`);
+      consider(abs);
+    } else {
+      await clearIntent(layout.journal, intent.source);
+    }
+  }
+
+  let watcher: FSWatcher | null = null;
+  if (options.once) {
+    for (const file of await listFiles(layout.inbox)) consider(file);
+  } else {
+    const poll = options.poll ?? false;
+    watcher = chokidarWatch(layout.inbox, {
+      ignoreInitial: false,
+      usePolling: poll,
+      interval: options.pollIntervalMs ?? 1000,
+      binaryInterval: options.pollIntervalMs ?? 1000,
+      ignored: (p: string) => {
+        const rel = path.relative(layout.inbox, p);
+        return rel !== '' && isIgnoredPath(rel);
+      },
+    });
+    watcher.on('add', consider).on('change', consider);
+    watcher.on('error', (err: unknown) => logger.error({ event: 'error', err: String(err) }, `watcher error: ${String(err)}`));
+    await new Promise<void>((resolve) => watcher!.once('ready', () => resolve()));
+    logger.info(
+      { event: 'watching', root: layout.root, poll },
+      `watching ${layout.inbox}${poll ? ' (polling)' : ''}; prompts go to ${layout.ready}`,
+    );
+  }
+
+  const stopped = () => options.signal?.aborted === true;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      options.signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+
+  try {
+    while (!stopped()) {
+      for (const file of await tracker.sweep()) {
+        if (!queued.has(file)) {
+          queued.add(file);
+          queue.push(file);
+          logger.info({ event: 'queued', source: path.relative(layout.inbox, file) }, `${path.relative(layout.inbox, file)} queued`);
+        }
+      }
+      if (queue.length > 0) {
+        const round = queue.splice(0, batchSize);
+        const outcome = await processRound(round, processorOptions, attempts);
+        summary.converted += outcome.converted;
+        summary.rejected += outcome.rejected;
+        const retried = new Set(outcome.retry.map((r) => r.source));
+        for (const file of round) {
+          if (!retried.has(file)) {
+            queued.delete(file);
+            attempts.delete(file);
+          }
+        }
+        for (const r of outcome.retry) {
+          queued.delete(r.source);
+          if (r.reason === 'deferred') {
+            queue.push(r.source);
+            queued.add(r.source);
+            continue;
+          }
+          const n = (attempts.get(r.source) ?? 0) + 1;
+          attempts.set(r.source, n);
+          if (r.reason === 'transient' && n >= MAX_TRANSIENT_ATTEMPTS) {
+            logger.error({ event: 'error', source: path.relative(layout.inbox, r.source) }, `${path.relative(layout.inbox, r.source)} failed ${n} times; left in the inbox`);
+            continue;
+          }
+          tracker.track(r.source);
+        }
+        continue;
+      }
+      if (options.once && tracker.size === 0) break;
+      await sleep(scanIntervalMs);
+    }
+  } finally {
+    await watcher?.close();
+  }
+  summary.pending = (await listFiles(layout.inbox)).length;
+  return summary;
+}
+
+/** Every non-ignored file under the inbox. */
+async function listFiles(inbox: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (isIgnoredPath(path.relative(inbox, full))) continue;
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile()) out.push(full);
+    }
+  }
+  await walk(inbox);
+  return out.sort();
+}
+
+/** Whatever is in staging was never made visible: a crash left it, and it can go. */
+async function cleanStaging(layout: WatchLayout): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = await fs.readdir(layout.staging);
+  } catch {
+    return;
+  }
+  for (const n of names) await fs.rm(path.join(layout.staging, n), { recursive: true, force: true });
+}
