@@ -261,6 +261,8 @@ async function readPrefix(filePath: string, length: number): Promise<Buffer> {
 
 export interface CheckFilesOptions extends CheckOptions {
   shard?: Shard;
+  /** Scene per file (e.g. from the config's prompt names); `scene` applies when this gives none. */
+  sceneFor?: (filePath: string) => Scene | undefined;
   /** Files checked at once (I/O overlap only; checking is in-process). Default 16. */
   concurrency?: number;
 }
@@ -284,10 +286,13 @@ export async function checkFiles(inputs: string[], options: CheckFilesOptions = 
     entries.map((entry) =>
       limit(async (): Promise<FileCheck> => {
         if (entry.problem) {
-          const errors = [...validateFileName(path.basename(entry.path), profile), finding('unreadable', entry.problem)];
+          // A folder's name is not a prompt name: judge it only when it could be a file.
+          const isDir = await fs.stat(entry.path).then((s) => s.isDirectory()).catch(() => false);
+          const errors = [...(isDir ? [] : validateFileName(path.basename(entry.path), profile)), finding('unreadable', entry.problem)];
           return finish(entry.path, errors, [], options);
         }
-        return checkFile(entry.path, { ...options, profile });
+        const scene = options.sceneFor?.(entry.path) ?? options.scene;
+        return checkFile(entry.path, { ...options, profile, ...(scene ? { scene } : {}) });
       }),
     ),
   );

@@ -3,6 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
 import { watchCommand } from './commands/watch.js';
+import { uploadCommand } from './commands/upload.js';
+import { reviewCommand } from './commands/review.js';
+import { statusCommand } from './commands/status.js';
+import { bindingsCommand } from './commands/bindings.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -13,11 +17,18 @@ export function buildProgram(): Command {
       'Turn any audio into voice prompts a telephony platform accepts (Huawei Cloud PrivateNumber: A-law, 8000 Hz, mono, 8-bit WAV, at most 2 MB), check them before upload, and track their review.',
     )
     .version(VERSION)
+    // Program options only before the command, so `review x approved --version 2` means
+    // the prompt's version, not promptprep's.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(checkCommand());
   program.addCommand(convertCommand());
   program.addCommand(watchCommand());
+  program.addCommand(uploadCommand());
+  program.addCommand(reviewCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(bindingsCommand());
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AnalysisOptionsSchema } from './audio-analysis.js';
 import { getProfile, listProfiles, type Profile } from './profile.js';
+import { SCENES } from './scenes.js';
 
 /**
  * `promptprep.config.json`: the settings a team commits beside its prompts. Flags on the
@@ -47,6 +48,15 @@ export const WatchConfigSchema = z
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;
 
+/** Scene and console description (文件说明) for a prompt name, or for names matching a pattern. */
+export const PromptInfoSchema = z
+  .object({
+    scene: z.enum(SCENES).optional(),
+    description: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export type PromptInfo = z.infer<typeof PromptInfoSchema>;
+
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -65,6 +75,34 @@ export const ConfigSchema = z
     analysis: AnalysisOptionsSchema.strict().default(AnalysisOptionsSchema.parse({})),
     convert: ConvertConfigSchema.default(ConvertConfigSchema.parse({})),
     watch: WatchConfigSchema.default(WatchConfigSchema.parse({})),
+    /**
+     * Keys are prompt file names ("wait_voice1.wav") or patterns with * and ?
+     * ("record-*.wav"). An exact name wins over an inbox scene folder, which wins over a pattern.
+     */
+    prompts: z.record(z.string().min(1), PromptInfoSchema).default({}),
+    ledger: z
+      .object({
+        /** The ledger file; default .promptprep/ledger.sqlite in the working directory. */
+        path: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    review: z
+      .object({
+        /** Reviews waiting longer than this many working days are flagged overdue. */
+        overdueWorkingDays: z.number().positive().default(1),
+      })
+      .strict()
+      .default({ overdueWorkingDays: 1 }),
+    upload: z
+      .object({
+        /** Where prompts are uploaded: huawei-console (staged for a person) or huawei-cec (API). */
+        platform: z.enum(['huawei-console', 'huawei-cec']).default('huawei-console'),
+        /** Folder the console workflow stages files in. */
+        outbox: z.string().min(1).default('outbox'),
+      })
+      .strict()
+      .default({ platform: 'huawei-console', outbox: 'outbox' }),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

@@ -54,6 +54,8 @@ export interface ConvertOptions {
   analysis?: AnalysisOptions;
   /** Where the prompts will play (enables scene rules such as the pre-call length). */
   scene?: Scene;
+  /** Scene per item (config names, inbox folders); `scene` applies when this gives none. */
+  sceneFor?: (item: ConvertItem) => Scene | undefined;
   /**
    * Folder for the temporary files of in-progress writes (same file system as the
    * outputs). Default: beside each output, under a hidden name.
@@ -68,6 +70,7 @@ export interface ConvertOptions {
 export type ConvertStatus = 'converted' | 'skipped' | 'failed' | 'planned';
 
 export interface ConvertStats {
+  sourceSha256: string;
   durationSeconds: number;
   bytes: number;
   sha256: string;
@@ -115,6 +118,7 @@ interface Resolved {
   dryRun: boolean;
   force: boolean;
   scene: Scene | undefined;
+  sceneFor: ((item: ConvertItem) => Scene | undefined) | undefined;
   stagingDir: string | undefined;
 }
 
@@ -138,6 +142,7 @@ function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
     dryRun: o.dryRun ?? false,
     force: o.force ?? false,
     scene: o.scene,
+    sceneFor: o.sceneFor,
     stagingDir: o.stagingDir,
   };
 }
@@ -337,7 +342,8 @@ async function prepare(
       route = 'copy';
     }
     const maxSeconds = r.maxSamples / r.profile.sampleRate;
-    if (probe.durationSeconds * r.profile.sampleRate > r.maxSamples) {
+    // With --trim-silence the length that counts is the trimmed one: finish() judges it.
+    if (probe.durationSeconds * r.profile.sampleRate > r.maxSamples && !r.trimSilence) {
       if (r.onOversize === 'fail') {
         return failed([oversizeFinding(item.source, probe.durationSeconds, r)]);
       }
@@ -574,11 +580,12 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
     channels: r.profile.channels,
     bitsPerSample: r.profile.bitsPerSample,
   });
+  const scene = r.sceneFor?.(p.item) ?? r.scene;
   const verdict = checkWavBytes(wav, wav.length, {
     profile: r.profile,
     maxBytes: r.maxBytes,
     analysis: r.analysis,
-    ...(r.scene ? { scene: r.scene } : {}),
+    ...(scene ? { scene } : {}),
   });
   const nameErrors = validateFileName(path.basename(p.item.output), r.profile);
   if (verdict.errors.length > 0 || nameErrors.length > 0) {
@@ -586,6 +593,7 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
   }
   warnings.push(...verdict.warnings.filter((w) => !warnings.some((x) => x.code === w.code)));
   const stats: ConvertStats = {
+    sourceSha256: p.sourceSha256,
     durationSeconds: data.length / rate,
     bytes: wav.length,
     sha256: sha256(wav),

@@ -114,6 +114,17 @@ export function parseWav(buf: Uint8Array, fileSize: number): WavInfo {
       info.dataOffset = payload;
       info.declaredDataSize = size;
       info.dataBytesPresent = Math.max(0, Math.min(size, fileSize - payload));
+      // A WAV written to a pipe never gets its sizes filled in (0 or 0xFFFFFFFF): the audio
+      // is all there, the header is just wrong. Not a truncated copy.
+      const streamed = (size === 0xffffffff || size === 0) && fileSize > payload;
+      if (streamed) {
+        info.dataBytesPresent = fileSize - payload;
+        info.problems.push({
+          kind: 'header-size-mismatch',
+          detail: `the data chunk size was never filled in (${size === 0 ? 0 : '0xFFFFFFFF'}; the file was written as a stream) although ${fileSize - payload} bytes of audio follow`,
+        });
+        break;
+      }
       if (payload + size > fileSize) {
         info.problems.push({
           kind: 'truncated',
@@ -127,7 +138,7 @@ export function parseWav(buf: Uint8Array, fileSize: number): WavInfo {
     }
     pos = payload + size + (size & 1);
   }
-  if (!info.problems.some((p) => p.kind === 'truncated')) {
+  if (!info.problems.some((p) => p.kind === 'truncated' || p.kind === 'header-size-mismatch')) {
     if (info.declaredRiffSize + 8 !== fileSize) {
       info.problems.push({
         kind: 'header-size-mismatch',

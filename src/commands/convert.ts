@@ -1,4 +1,8 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
+import { resolvePromptInfo } from '../catalog.js';
+import { recordConversions } from '../ledger/project.js';
+import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import cliProgress from 'cli-progress';
 import { convertFiles, type ConvertFileResult, type ConvertReport } from '../convert.js';
 import { jsonReplacer } from '../report/check-report.js';
@@ -23,6 +27,7 @@ interface ConvertFlags {
   scene?: string;
   progress?: boolean;
   config?: string;
+  ledger?: string | false;
 }
 
 export function convertCommand(): Command {
@@ -43,6 +48,8 @@ export function convertCommand(): Command {
     .option('--json', 'print a JSON report on stdout')
     .option('--scene <scene>', `where the prompts will play, for scene rules (one of: ${SCENES.join(', ')})`)
     .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('--ledger <file>', LEDGER_OPTION_HELP)
+    .option('--no-ledger', 'do not record the prepared prompts in the ledger')
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
@@ -93,6 +100,7 @@ Examples:
         force: flags.force ?? false,
         analysis: config.analysis,
         ...(scene ? { scene } : {}),
+        sceneFor: (item) => resolvePromptInfo(config.prompts, path.basename(item.output)).scene ?? undefined,
         onStart: (total) => bar?.start(total, 0, { file: '' }),
         onFile: (res) => {
           if (bar) {
@@ -108,6 +116,14 @@ Examples:
         },
       });
       bar?.stop();
+      if (flags.ledger !== false && !flags.dryRun && (report.summary.converted > 0 || report.summary.skipped > 0)) {
+        const ledger = openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+        try {
+          recordConversions(ledger, report, config, 'convert command');
+        } finally {
+          ledger.close();
+        }
+      }
       if (flags.json) out.write(`${JSON.stringify(report, jsonReplacer, 2)}\n`);
       else out.write(summaryLine(report, colors, flags.dryRun ?? false));
       process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;

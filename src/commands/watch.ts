@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
+import { resolvePromptInfo } from '../catalog.js';
+import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import { createLogger } from '../logger.js';
 import { runWatch } from '../watch/watcher.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt } from './common.js';
@@ -16,6 +19,7 @@ interface WatchFlags {
   jobs?: number;
   logFormat?: 'pretty' | 'json';
   config?: string;
+  ledger?: string | false;
 }
 
 function parseNonNegativeInt(value: string): number {
@@ -45,6 +49,8 @@ export function watchCommand(): Command {
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
     .option('-j, --jobs <n>', 'parallel ffmpeg processes (default: CPU count)', parsePositiveInt)
     .addOption(new Option('--log-format <format>', 'log lines: pretty (default on a terminal) or json (default otherwise)').choices(['pretty', 'json']))
+    .option('--ledger <file>', LEDGER_OPTION_HELP)
+    .option('--no-ledger', 'do not record the prepared prompts in the ledger')
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
@@ -85,7 +91,31 @@ Examples:
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      const ledger = flags.ledger === false ? null : openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+      const prompts = config.prompts;
       const summary = await runWatch({
+        sceneFor: (rel, name) => resolvePromptInfo(prompts, name, rel).scene ?? undefined,
+        onEvent: (event) => {
+          if (!ledger || event.type !== 'converted' || !event.prompt || !event.output) return;
+          const name = path.basename(event.output);
+          const info = resolvePromptInfo(prompts, name, event.source);
+          try {
+            ledger.recordPrepared({
+              name,
+              sha256: event.prompt.sha256,
+              bytes: event.prompt.bytes,
+              durationSeconds: event.prompt.durationSeconds,
+              source: event.source,
+              sourceSha256: event.prompt.sourceSha256 ?? null,
+              filePath: event.readyPath ?? null,
+              scene: info.scene,
+              description: info.description,
+              actor: 'watcher',
+            });
+          } catch (err) {
+            logger.error({ event: 'error', source: event.source }, `could not record ${name} in the ledger: ${(err as Error).message}`);
+          }
+        },
         root: root ?? w.root,
         profile,
         rename: flags.rename ?? c.rename,
@@ -107,6 +137,7 @@ Examples:
           ...(flags.jobs ?? c.jobs ? { jobs: (flags.jobs ?? c.jobs) as number } : {}),
         },
       });
+      ledger?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       logger.info(

@@ -7,6 +7,7 @@ import { naturalOutputName, suggestFileName, validateFileName } from '../file-na
 import type { Finding } from '../findings.js';
 import type { Logger } from '../logger.js';
 import type { Profile } from '../profile.js';
+import type { Scene } from '../scenes.js';
 import { clearIntent, readIntent, writeIntent, type PlacementIntent } from './journal.js';
 import type { WatchLayout } from './layout.js';
 import { exists, freeName, moveFile } from './move.js';
@@ -29,7 +30,9 @@ export interface WatchEvent {
   errors?: Finding[];
   warnings?: Finding[];
   /** Converted prompts: the file's SHA-256, bytes and duration, for the ledger. */
-  prompt?: { sha256: string; bytes: number; durationSeconds: number };
+  prompt?: { sha256: string; bytes: number; durationSeconds: number; sourceSha256?: string };
+  /** Converted prompts: absolute path of the file in ready/. */
+  readyPath?: string;
   /** Where the source now is (archive/ or rejected/), relative to the watch root. */
   placedAt?: string;
 }
@@ -42,6 +45,8 @@ export interface ProcessorOptions {
   convert: Omit<ConvertOptions, 'outDir' | 'onFile' | 'onStart' | 'stagingDir' | 'dryRun' | 'force' | 'shard' | 'profile'>;
   logger: Logger;
   onEvent?: (event: WatchEvent) => void;
+  /** Scene of a source (relative to the inbox) and its prompt name, for scene rules. */
+  sceneFor?: (rel: string, name: string) => Scene | undefined;
 }
 
 export interface RoundOutcome {
@@ -139,7 +144,18 @@ export async function processRound(
   try {
     const report = await convertItems(
       planned.map((p) => ({ source: p.c.abs, output: p.staged })),
-      { ...opts.convert, profile, stagingDir: layout.staging, force: true },
+      {
+        ...opts.convert,
+        profile,
+        stagingDir: layout.staging,
+        force: true,
+        ...(opts.sceneFor
+          ? {
+              sceneFor: (item: { source: string; output: string }) =>
+                opts.sceneFor?.(path.relative(layout.inbox, item.source), path.basename(item.output)),
+            }
+          : {}),
+      },
     );
     results = report.files;
   } catch (err) {
@@ -273,7 +289,10 @@ async function commit(c: Candidate, intent: PlacementIntent, staged: string, res
     output: c.outputRel,
     version: intent.version,
     warnings: res.warnings,
-    ...(res.stats ? { prompt: { sha256: res.stats.sha256, bytes: res.stats.bytes, durationSeconds: res.stats.durationSeconds } } : {}),
+    readyPath,
+    ...(res.stats
+      ? { prompt: { sha256: res.stats.sha256, bytes: res.stats.bytes, durationSeconds: res.stats.durationSeconds, sourceSha256: res.stats.sourceSha256 } }
+      : {}),
     message: `${c.rel} → ready/${c.outputRel} (version ${intent.version})${previousNote}${res.warnings.length > 0 ? `; warnings: ${res.warnings.map((w) => w.code).join(', ')}` : ''}`,
   });
   const archived = path.join(layout.archive, intent.archiveSourceAs);

@@ -5,6 +5,7 @@ import type { ConvertOptions } from '../convert.js';
 import { locateFfmpeg } from '../ffmpeg.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { huaweiPrivateNumber, type Profile } from '../profile.js';
+import type { Scene } from '../scenes.js';
 import { isIgnoredPath } from './ignore.js';
 import { readIntents, clearIntent } from './journal.js';
 import { ensureLayout, layoutFor, type WatchLayout } from './layout.js';
@@ -42,6 +43,8 @@ export interface WatchOptions {
   signal?: AbortSignal;
   logger?: Logger;
   onEvent?: (event: WatchEvent) => void;
+  /** Scene of a source (path relative to the inbox) and its prompt name, for scene rules. */
+  sceneFor?: (rel: string, name: string) => Scene | undefined;
 }
 
 export interface WatchSummary {
@@ -76,6 +79,7 @@ export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary
     convert: options.convert ?? {},
     logger,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.sceneFor ? { sceneFor: options.sceneFor } : {}),
   };
 
   const consider = (file: string): void => {
@@ -125,11 +129,16 @@ export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary
   const stopped = () => options.signal?.aborted === true;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      options.signal?.addEventListener('abort', () => {
+      // The listener goes when the timer fires: one per idle scan would pile up on the signal.
+      const onAbort = () => {
         clearTimeout(t);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
 
   try {
@@ -151,6 +160,9 @@ export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary
           if (!retried.has(file)) {
             queued.delete(file);
             attempts.delete(file);
+            // Placed sources leave the inbox, so a file here now was dropped again while the
+            // round ran; its watcher event came while the path was in flight and was dropped.
+            if (await exists(file)) tracker.track(file);
           }
         }
         for (const r of outcome.retry) {

@@ -1,0 +1,40 @@
+import { Command, Option } from 'commander';
+import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
+import { EXIT_OK, loadCliConfig } from './common.js';
+import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+
+interface BindingsFlags {
+  mode: BindingMode;
+  platform?: string;
+  ledger?: string;
+  config?: string;
+}
+
+export function bindingsCommand(): Command {
+  return new Command('bindings')
+    .description('Print the binding parameters of a PrivateNumber mode, filled with approved file names only (JSON on stdout; what is missing on stderr).')
+    .addOption(new Option('--mode <mode>', 'binding mode').choices(BINDING_MODES).makeOptionMandatory())
+    .option('--platform <id>', 'platform (default: "upload.platform" in the config)')
+    .option('--ledger <file>', LEDGER_OPTION_HELP)
+    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  promptprep bindings --mode AXB
+  {"preVoice":{"callerHintTone":"wait_voice1.wav"},"recordHintTone":"record_notice.wav"}`,
+    )
+    .action(async (flags: BindingsFlags) => {
+      const { config } = await loadCliConfig(flags.config);
+      const ledger = openCliLedger(config, flags.ledger);
+      try {
+        const rows = ledger.status({ platform: flags.platform ?? config.upload.platform });
+        const { fragment, notes } = bindingsFor(flags.mode, rows);
+        process.stdout.write(`${JSON.stringify(fragment)}\n`);
+        for (const n of notes) process.stderr.write(`${n}\n`);
+        process.exitCode = EXIT_OK;
+      } finally {
+        ledger.close();
+      }
+    });
+}

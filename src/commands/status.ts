@@ -1,0 +1,113 @@
+import { Command } from 'commander';
+import type { StatusRow } from '../ledger/ledger.js';
+import { isReviewState, REVIEW_STATES, type ReviewState } from '../ledger/states.js';
+import { colorsFor } from '../report/colors.js';
+import { isScene, SCENES } from '../scenes.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
+import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+
+const FAIL_ON = ['rejected', 'overdue', 'attention'] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+interface StatusFlags {
+  json?: boolean;
+  scene?: string;
+  state?: string;
+  failOn?: string;
+  platform?: string;
+  ledger?: string;
+  config?: string;
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('Where every prompt stands: current version, review state, since when, the reviewer\'s reason, and what needs a person.')
+    .option('--json', 'print JSON')
+    .option('--scene <scene>', `only prompts of this scene (${SCENES.join(', ')})`)
+    .option('--state <state>', `only prompts whose current version is in this state (${REVIEW_STATES.join(', ')})`)
+    .option('--fail-on <list>', `exit 1 when any prompt is in one of these conditions (comma-separated: ${FAIL_ON.join(', ')}); a CI gate`)
+    .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
+    .option('--ledger <file>', LEDGER_OPTION_HELP)
+    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addHelpText(
+      'after',
+      `
+A review waiting longer than "review.overdueWorkingDays" working days (default 1) is
+flagged overdue: ask for a faster review with the console's 催审 button.
+
+Examples:
+  promptprep status
+  promptprep status --scene callerHintTone --json
+  promptprep status --fail-on rejected,overdue     # CI: fail while anything needs a person`,
+    )
+    .action(async (flags: StatusFlags) => {
+      const { config } = await loadCliConfig(flags.config);
+      if (flags.scene !== undefined && !isScene(flags.scene)) throw new UsageError(`--scene must be one of: ${SCENES.join(', ')}`);
+      if (flags.state !== undefined && !isReviewState(flags.state)) throw new UsageError(`--state must be one of: ${REVIEW_STATES.join(', ')}`);
+      const failOn = parseFailOn(flags.failOn);
+      const ledger = openCliLedger(config, flags.ledger);
+      let rows: StatusRow[];
+      try {
+        rows = ledger.status({
+          platform: flags.platform ?? config.upload.platform,
+          ...(flags.scene ? { scene: flags.scene } : {}),
+          ...(flags.state ? { state: flags.state as ReviewState } : {}),
+          overdueWorkingDays: config.review.overdueWorkingDays,
+        });
+      } finally {
+        ledger.close();
+      }
+      const failing = rows.filter(
+        (r) => (failOn.has('rejected') && r.state === 'rejected') || (failOn.has('overdue') && r.overdue) || (failOn.has('attention') && r.attention !== null),
+      );
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ prompts: rows, summary: summarize(rows), failing: failing.map((r) => r.name) }, null, 2)}\n`);
+      } else {
+        process.stdout.write(renderTable(rows, colorsFor(process.stdout)));
+      }
+      if (failing.length > 0) {
+        process.stderr.write(`${failing.length} prompt(s) match --fail-on ${[...failOn].join(',')}: ${failing.map((r) => r.name).join(', ')}\n`);
+      }
+      process.exitCode = failing.length > 0 ? EXIT_FAILED : EXIT_OK;
+    });
+}
+
+function parseFailOn(text: string | undefined): Set<FailOn> {
+  const out = new Set<FailOn>();
+  if (!text) return out;
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(FAIL_ON as readonly string[]).includes(part)) throw new UsageError(`--fail-on takes ${FAIL_ON.join(', ')} (got "${part}")`);
+    out.add(part as FailOn);
+  }
+  return out;
+}
+
+function summarize(rows: StatusRow[]): Record<string, number> {
+  const s: Record<string, number> = { total: rows.length, overdue: rows.filter((r) => r.overdue).length, attention: rows.filter((r) => r.attention).length };
+  for (const st of REVIEW_STATES) s[st] = rows.filter((r) => r.state === st).length;
+  return s;
+}
+
+function renderTable(rows: StatusRow[], c: ReturnType<typeof colorsFor>): string {
+  if (rows.length === 0) return 'No prompts in the ledger yet. `promptprep convert` or `promptprep watch` records what they prepare.\n';
+  const header = ['NAME', 'SCENE', 'VER', 'STATE', 'SINCE', 'IN USE', 'NOTE'];
+  const body = rows.map((r) => {
+    const notes: string[] = [];
+    if (r.overdue) notes.push('OVERDUE: ask for review (催审)');
+    if (r.reason && (r.state === 'rejected' || r.state === 'superseded')) notes.push(r.reason);
+    if (r.attention) notes.push(`ATTENTION: ${r.attention}`);
+    for (const d of r.deletable) notes.push(`${d.platformName} can be deleted in the console`);
+    return [r.name, r.scene ?? '-', String(r.version), r.state, r.since.replace('T', ' ').slice(0, 16), r.inUse?.platformName ?? '-', notes.join('; ')];
+  });
+  const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...body.map((b) => (b[i] as string).length))));
+  const fmt = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ');
+  const lines = [c.bold(fmt(header))];
+  for (const [i, b] of body.entries()) {
+    const r = rows[i] as StatusRow;
+    const line = fmt(b);
+    lines.push(r.state === 'rejected' || r.overdue || r.attention ? c.red(line) : r.state === 'approved' ? c.green(line) : line);
+  }
+  const s = summarize(rows);
+  lines.push('', `${s.total} prompt(s): ${s.approved} approved, ${s['in-review']} in review, ${s.rejected} rejected, ${s.overdue} overdue.`);
+  return `${lines.join('\n')}\n`;
+}

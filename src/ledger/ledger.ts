@@ -1,0 +1,433 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { platformVersionName } from './platform-name.js';
+import { migrate } from './schema.js';
+import { assertTransition, TransitionError, type ReviewState } from './states.js';
+import { isOverdue } from './working-days.js';
+
+/**
+ * The ledger: every prompt, every version, and each version's review on each platform,
+ * with the history of every change and who made it. SQLite in WAL mode, so the watcher,
+ * a person running `review` and a callback receiver can all write at once; every
+ * read-modify-write is one IMMEDIATE transaction, so none of them loses another's write.
+ */
+
+export const DEFAULT_LEDGER_PATH = path.join('.promptprep', 'ledger.sqlite');
+
+export interface LedgerOptions {
+  /** Clock, injectable for tests (overdue flags, timestamps). */
+  now?: () => Date;
+  /** How long a writer waits for another's transaction. Default 10 s. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+export interface PreparedVersion {
+  /** Platform file name of the prompt (the prepared file's name). */
+  name: string;
+  sha256: string;
+  bytes: number;
+  durationSeconds: number;
+  source?: string | null;
+  sourceSha256?: string | null;
+  filePath?: string | null;
+  scene?: string | null;
+  description?: string | null;
+  actor: string;
+  /** Platform whose state the returned row shows. Default huawei-console. */
+  platform?: string;
+}
+
+export interface VersionRow {
+  promptId: number;
+  versionId: number;
+  name: string;
+  scene: string | null;
+  description: string | null;
+  number: number;
+  sha256: string;
+  bytes: number;
+  durationSeconds: number;
+  source: string | null;
+  filePath: string | null;
+  platformName: string | null;
+  createdAt: string;
+  state: ReviewState;
+  since: string;
+  reason: string | null;
+  remoteId: string | null;
+  remoteName: string | null;
+  lastError: string | null;
+}
+
+export interface TransitionRequest {
+  /** Prompt name, or the platform name of one of its versions. */
+  name: string;
+  /** Default: the version the name denotes (a platform name), else the latest. */
+  version?: number;
+  platform: string;
+  to: ReviewState;
+  actor: string;
+  reason?: string | null;
+  remoteId?: string | null;
+  remoteName?: string | null;
+  lastError?: string | null;
+}
+
+export interface StatusRow {
+  name: string;
+  scene: string | null;
+  description: string | null;
+  version: number;
+  state: ReviewState;
+  since: string;
+  reason: string | null;
+  platformName: string | null;
+  /** The approved version bindings should use now (may be older than `version`). */
+  inUse: { version: number; platformName: string } | null;
+  overdue: boolean;
+  /** Something a person must look at (an interrupted upload, a platform error). */
+  attention: string | null;
+  /** Superseded versions still on the platform: safe to delete in the console. */
+  deletable: { version: number; platformName: string }[];
+}
+
+export interface StatusQuery {
+  platform: string;
+  scene?: string;
+  state?: ReviewState;
+  /** Reviews waiting longer than this many working days are overdue. Default 1. */
+  overdueWorkingDays?: number;
+}
+
+interface RawRow {
+  prompt_id: number;
+  version_id: number;
+  name: string;
+  scene: string | null;
+  description: string | null;
+  number: number;
+  sha256: string;
+  bytes: number;
+  duration_seconds: number;
+  source: string | null;
+  file_path: string | null;
+  platform_name: string | null;
+  created_at: string;
+  state: string | null;
+  since: string | null;
+  reason: string | null;
+  remote_id: string | null;
+  remote_name: string | null;
+  last_error: string | null;
+}
+
+const VERSION_SELECT = `
+  SELECT p.id AS prompt_id, v.id AS version_id, p.name, p.scene, p.description, v.number, v.sha256, v.bytes,
+         v.duration_seconds, v.source, v.file_path, v.platform_name, v.created_at,
+         r.state, r.since, r.reason, r.remote_id, r.remote_name, r.last_error
+  FROM versions v
+  JOIN prompts p ON p.id = v.prompt_id
+  LEFT JOIN reviews r ON r.version_id = v.id AND r.platform = @platform`;
+
+function toVersionRow(r: RawRow): VersionRow {
+  return {
+    promptId: r.prompt_id,
+    versionId: r.version_id,
+    name: r.name,
+    scene: r.scene,
+    description: r.description,
+    number: r.number,
+    sha256: r.sha256,
+    bytes: r.bytes,
+    durationSeconds: r.duration_seconds,
+    source: r.source,
+    filePath: r.file_path,
+    platformName: r.platform_name,
+    createdAt: r.created_at,
+    // No review row yet: the version exists only on our side.
+    state: (r.state ?? 'prepared') as ReviewState,
+    since: r.since ?? r.created_at,
+    reason: r.reason,
+    remoteId: r.remote_id,
+    remoteName: r.remote_name,
+    lastError: r.last_error,
+  };
+}
+
+/** States in which a version's file exists (or may exist) on the platform. */
+const ON_PLATFORM: ReadonlySet<ReviewState> = new Set(['uploading', 'in-review', 'approved', 'rejected', 'superseded']);
+
+export class Ledger {
+  readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  private constructor(db: Database.Database, now: () => Date) {
+    this.db = db;
+    this.now = now;
+  }
+
+  static open(file: string, options: LedgerOptions = {}): Ledger {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 10_000 });
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // FULL: a commit acknowledged to a callback sender survives a power cut.
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    if (!options.readonly) migrate(db);
+    return new Ledger(db, options.now ?? (() => new Date()));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /**
+   * Record a prepared file. The same bytes again are no new version; different bytes
+   * under the same name are the next version. Returns the version and whether it is new.
+   */
+  recordPrepared(p: PreparedVersion): { version: VersionRow; created: boolean } {
+    return this.db
+      .transaction(() => {
+        const at = this.stamp();
+        let prompt = this.db.prepare('SELECT id, scene, description FROM prompts WHERE name = ?').get(p.name) as
+          | { id: number; scene: string | null; description: string | null }
+          | undefined;
+        if (!prompt) {
+          const info = this.db
+            .prepare('INSERT INTO prompts (name, scene, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+            .run(p.name, p.scene ?? null, p.description ?? null, at, at);
+          prompt = { id: Number(info.lastInsertRowid), scene: p.scene ?? null, description: p.description ?? null };
+        } else if ((p.scene && p.scene !== prompt.scene) || (p.description && p.description !== prompt.description)) {
+          this.db
+            .prepare('UPDATE prompts SET scene = coalesce(?, scene), description = coalesce(?, description), updated_at = ? WHERE id = ?')
+            .run(p.scene ?? null, p.description ?? null, at, prompt.id);
+        }
+        const latest = this.db
+          .prepare('SELECT id, number, sha256 FROM versions WHERE prompt_id = ? ORDER BY number DESC LIMIT 1')
+          .get(prompt.id) as { id: number; number: number; sha256: string } | undefined;
+        if (latest && latest.sha256 === p.sha256) {
+          if (p.filePath) this.db.prepare('UPDATE versions SET file_path = ? WHERE id = ?').run(p.filePath, latest.id);
+          return { version: this.versionById(latest.id, p.platform ?? 'huawei-console'), created: false };
+        }
+        const number = (latest?.number ?? 0) + 1;
+        const info = this.db
+          .prepare(
+            `INSERT INTO versions (prompt_id, number, sha256, bytes, duration_seconds, source, source_sha256, file_path, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(prompt.id, number, p.sha256, p.bytes, p.durationSeconds, p.source ?? null, p.sourceSha256 ?? null, p.filePath ?? null, at);
+        const versionId = Number(info.lastInsertRowid);
+        this.db
+          .prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, NULL, ?, ?, NULL, ?)')
+          .run(versionId, '*', 'prepared', p.actor, at);
+        return { version: this.versionById(versionId, p.platform ?? 'huawei-console'), created: true };
+      })
+      .immediate();
+  }
+
+  setPromptInfo(name: string, info: { scene?: string | null; description?: string | null }): void {
+    const res = this.db
+      .prepare('UPDATE prompts SET scene = coalesce(?, scene), description = coalesce(?, description), updated_at = ? WHERE name = ?')
+      .run(info.scene ?? null, info.description ?? null, this.stamp(), name);
+    if (res.changes === 0) throw new TransitionError(`No prompt named ${name} in the ledger.`);
+  }
+
+  versionById(versionId: number, platform: string): VersionRow {
+    const row = this.db.prepare(`${VERSION_SELECT} WHERE v.id = @id`).get({ platform, id: versionId }) as RawRow | undefined;
+    if (!row) throw new Error(`version ${versionId} not found`);
+    return toVersionRow(row);
+  }
+
+  versions(name: string, platform: string): VersionRow[] {
+    return (this.db.prepare(`${VERSION_SELECT} WHERE p.name = @name ORDER BY v.number`).all({ platform, name }) as RawRow[]).map(toVersionRow);
+  }
+
+  /** A prompt name or a version's platform name, and optionally a version number. */
+  findVersion(name: string, platform: string, number?: number): VersionRow {
+    const direct = this.versions(name, platform);
+    if (direct.length > 0) {
+      const v = number === undefined ? direct[direct.length - 1] : direct.find((x) => x.number === number);
+      if (!v) throw new TransitionError(`${name} has no version ${number}; it has versions ${direct.map((x) => x.number).join(', ')}.`);
+      return v;
+    }
+    const byPlatformName = this.db
+      .prepare(`${VERSION_SELECT} WHERE v.platform_name = @name OR r.remote_name = @name ORDER BY v.number DESC`)
+      .all({ platform, name }) as RawRow[];
+    const row = byPlatformName.map(toVersionRow).find((v) => number === undefined || v.number === number);
+    if (!row) throw new TransitionError(`No prompt or platform file named ${name} in the ledger.`);
+    return row;
+  }
+
+  findByRemoteId(platform: string, remoteId: string): VersionRow | null {
+    const row = this.db.prepare(`${VERSION_SELECT} WHERE r.remote_id = @remoteId`).get({ platform, remoteId }) as RawRow | undefined;
+    return row ? toVersionRow(row) : null;
+  }
+
+  /**
+   * Move one version to a new state, recording who did it and why. Approving a version
+   * supersedes older versions of the same prompt. Refuses illegal transitions.
+   */
+  transition(req: TransitionRequest): VersionRow {
+    return this.db
+      .transaction(() => {
+        const v = this.findVersion(req.name, req.platform, req.version);
+        this.applyTransition(v, req);
+        if (req.to === 'approved') {
+          for (const older of this.versions(v.name, req.platform)) {
+            if (older.number < v.number && ['prepared', 'awaiting-upload', 'in-review', 'approved'].includes(older.state)) {
+              this.applyTransition(older, {
+                ...req,
+                to: 'superseded',
+                reason: `replaced by version ${v.number}${v.platformName ? ` (${v.platformName})` : ''}`,
+                remoteId: undefined,
+                remoteName: undefined,
+                lastError: undefined,
+              });
+            }
+          }
+        }
+        return this.versionById(v.versionId, req.platform);
+      })
+      .immediate();
+  }
+
+  private applyTransition(v: VersionRow, req: TransitionRequest): void {
+    assertTransition(v.name, v.number, v.state, req.to);
+    const at = this.stamp();
+    const exists = this.db.prepare('SELECT 1 FROM reviews WHERE version_id = ? AND platform = ?').get(v.versionId, req.platform);
+    const reason = req.reason === undefined ? (req.to === 'rejected' ? null : v.reason) : req.reason;
+    if (exists) {
+      this.db
+        .prepare(
+          `UPDATE reviews SET state = ?, since = ?, reason = ?, remote_id = coalesce(?, remote_id), remote_name = coalesce(?, remote_name), last_error = ?
+           WHERE version_id = ? AND platform = ?`,
+        )
+        .run(req.to, at, reason, req.remoteId ?? null, req.remoteName ?? null, req.lastError ?? null, v.versionId, req.platform);
+    } else {
+      this.db
+        .prepare(
+          'INSERT INTO reviews (version_id, platform, state, since, reason, remote_id, remote_name, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(v.versionId, req.platform, req.to, at, reason, req.remoteId ?? null, req.remoteName ?? null, req.lastError ?? null);
+    }
+    this.db
+      .prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(v.versionId, req.platform, v.state, req.to, req.actor, req.reason ?? null, at);
+  }
+
+  /** Record a platform error on a version without changing its state. */
+  noteError(versionId: number, platform: string, message: string, actor: string): void {
+    this.db
+      .transaction(() => {
+        const v = this.versionById(versionId, platform);
+        const at = this.stamp();
+        const exists = this.db.prepare('SELECT 1 FROM reviews WHERE version_id = ? AND platform = ?').get(versionId, platform);
+        if (exists) this.db.prepare('UPDATE reviews SET last_error = ? WHERE version_id = ? AND platform = ?').run(message, versionId, platform);
+        else
+          this.db
+            .prepare('INSERT INTO reviews (version_id, platform, state, since, last_error) VALUES (?, ?, ?, ?, ?)')
+            .run(versionId, platform, v.state, v.since, message);
+        this.db
+          .prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(versionId, platform, v.state, v.state, actor, `error: ${message}`, at);
+      })
+      .immediate();
+  }
+
+  /**
+   * The name a version goes to the platform under: the prompt's own name while no earlier
+   * version was ever on the platform, else `<stem>-v<N>.wav`, so bindings can keep the old
+   * file until the new one is approved.
+   */
+  assignPlatformName(versionId: number, platform: string, maxLength: number, extension: string): string {
+    return this.db
+      .transaction(() => {
+        const v = this.versionById(versionId, platform);
+        if (v.platformName) return v.platformName;
+        const others = this.versions(v.name, platform).filter((o) => o.number !== v.number);
+        const used = others.some((o) => ON_PLATFORM.has(o.state) || o.state === 'retired');
+        const name = used ? platformVersionName(v.name, v.number, maxLength, extension) : v.name;
+        const clash = this.db.prepare('SELECT 1 FROM versions WHERE platform_name = ? AND id != ?').get(name, versionId);
+        if (clash) throw new TransitionError(`The platform name ${name} for ${v.name} version ${v.number} is already used by another prompt.`);
+        this.db.prepare('UPDATE versions SET platform_name = ? WHERE id = ?').run(name, versionId);
+        return name;
+      })
+      .immediate();
+  }
+
+  events(name: string): { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[] {
+    return this.db
+      .prepare(
+        `SELECT v.number AS version, e.platform, e.from_state AS "from", e.to_state AS "to", e.actor, e.reason, e.at
+         FROM events e JOIN versions v ON v.id = e.version_id JOIN prompts p ON p.id = v.prompt_id
+         WHERE p.name = ? ORDER BY e.id`,
+      )
+      .all(name) as { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[];
+  }
+
+  recordUnmatchedCallback(platform: string, remoteId: string | null, body: string): void {
+    this.db
+      .prepare('INSERT INTO unmatched_callbacks (platform, remote_id, body, received_at) VALUES (?, ?, ?, ?)')
+      .run(platform, remoteId, body, this.stamp());
+  }
+
+  unmatchedCallbacks(platform: string): { remoteId: string | null; body: string; receivedAt: string }[] {
+    return this.db
+      .prepare('SELECT remote_id AS remoteId, body, received_at AS receivedAt FROM unmatched_callbacks WHERE platform = ? ORDER BY id')
+      .all(platform) as { remoteId: string | null; body: string; receivedAt: string }[];
+  }
+
+  /** One row per prompt, about its latest version, in one query (fast on 10,000 prompts). */
+  status(q: StatusQuery): StatusRow[] {
+    const rows = this.db
+      .prepare(
+        `${VERSION_SELECT}
+         ORDER BY p.name, v.number`,
+      )
+      .all({ platform: q.platform }) as RawRow[];
+    const now = this.now();
+    const days = q.overdueWorkingDays ?? 1;
+    const out: StatusRow[] = [];
+    let i = 0;
+    while (i < rows.length) {
+      const promptId = (rows[i] as RawRow).prompt_id;
+      const group: VersionRow[] = [];
+      while (i < rows.length && (rows[i] as RawRow).prompt_id === promptId) group.push(toVersionRow(rows[i++] as RawRow));
+      const latest = group[group.length - 1] as VersionRow;
+      if (q.scene && latest.scene !== q.scene) continue;
+      if (q.state && latest.state !== q.state) continue;
+      const approved = [...group].reverse().find((v) => v.state === 'approved');
+      let attention: string | null = null;
+      if (latest.state === 'uploading') {
+        attention = `an upload was started at ${latest.since} and its result was never recorded; check the platform for ${latest.remoteName ?? latest.platformName ?? latest.name} before uploading again`;
+      } else if (latest.lastError) {
+        attention = `last platform error: ${latest.lastError}`;
+      }
+      out.push({
+        name: latest.name,
+        scene: latest.scene,
+        description: latest.description,
+        version: latest.number,
+        state: latest.state,
+        since: latest.since,
+        reason: latest.reason,
+        platformName: latest.platformName,
+        inUse: approved ? { version: approved.number, platformName: approved.platformName ?? approved.name } : null,
+        overdue: latest.state === 'in-review' && isOverdue(new Date(latest.since), now, days),
+        attention,
+        deletable: group
+          .filter((v) => v.state === 'superseded' && v.platformName !== null && v.platformName !== (approved?.platformName ?? null))
+          .map((v) => ({ version: v.number, platformName: v.platformName as string })),
+      });
+    }
+    return out;
+  }
+}

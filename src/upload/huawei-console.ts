@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+import type { Ledger, VersionRow } from '../ledger/ledger.js';
+import type { Profile } from '../profile.js';
+
+/**
+ * PrivateNumber has no upload API: a person uploads in the console. This stages the
+ * files under the names they must have on the platform and produces the checklist
+ * that person follows, and marks each version as awaiting upload.
+ */
+
+export const CONSOLE_PLATFORM = 'huawei-console';
+
+export interface StagedFile {
+  name: string;
+  version: number;
+  platformName: string;
+  stagedPath: string;
+  scene: string | null;
+  description: string | null;
+  /** The approved file this one will replace, once approved itself. */
+  replaces: string | null;
+}
+
+export interface StageResult {
+  staged: StagedFile[];
+  /** Prompts that could not be staged, with the reason. */
+  problems: { name: string; message: string }[];
+}
+
+export interface StageOptions {
+  ledger: Ledger;
+  profile: Profile;
+  outbox: string;
+  /** Prompt names to stage; default every prompt whose latest version is prepared. */
+  names?: string[];
+  actor?: string;
+}
+
+export async function stageForConsole(o: StageOptions): Promise<StageResult> {
+  const rows = o.ledger.status({ platform: CONSOLE_PLATFORM });
+  const wanted = o.names && o.names.length > 0 ? new Set(o.names) : null;
+  const result: StageResult = { staged: [], problems: [] };
+  if (wanted) {
+    for (const n of wanted) {
+      if (!rows.some((r) => r.name === n)) result.problems.push({ name: n, message: `no prompt named ${n} in the ledger` });
+    }
+  }
+  for (const row of rows) {
+    if (wanted && !wanted.has(row.name)) continue;
+    if (row.state !== 'prepared') {
+      if (wanted) result.problems.push({ name: row.name, message: `version ${row.version} is ${row.state}, not prepared; nothing to stage` });
+      continue;
+    }
+    const version = o.ledger.findVersion(row.name, CONSOLE_PLATFORM, row.version);
+    const problem = await verifyPreparedFile(version);
+    if (problem) {
+      result.problems.push({ name: row.name, message: problem });
+      continue;
+    }
+    const platformName = o.ledger.assignPlatformName(version.versionId, CONSOLE_PLATFORM, o.profile.maxNameLength, o.profile.extension);
+    const stagedPath = path.join(o.outbox, platformName);
+    await fs.mkdir(o.outbox, { recursive: true });
+    await writeFileAtomic(stagedPath, await fs.readFile(version.filePath as string));
+    o.ledger.transition({ name: row.name, version: row.version, platform: CONSOLE_PLATFORM, to: 'awaiting-upload', actor: o.actor ?? 'upload' });
+    result.staged.push({
+      name: row.name,
+      version: row.version,
+      platformName,
+      stagedPath,
+      scene: row.scene,
+      description: row.description,
+      replaces: row.inUse && row.inUse.platformName !== platformName ? row.inUse.platformName : null,
+    });
+  }
+  return result;
+}
+
+async function verifyPreparedFile(v: VersionRow): Promise<string | null> {
+  if (!v.filePath) return `version ${v.number} has no prepared file on record; convert it again`;
+  let data: Buffer;
+  try {
+    data = await fs.readFile(v.filePath);
+  } catch {
+    return `the prepared file ${v.filePath} is missing; convert the source again`;
+  }
+  if (createHash('sha256').update(data).digest('hex') !== v.sha256) {
+    return `the prepared file ${v.filePath} has changed since version ${v.number} was recorded; convert the source again`;
+  }
+  return null;
+}
+
+/** The checklist a person follows in the console, in the console's own words. */
+export function consoleChecklist(result: StageResult, outbox: string): string {
+  if (result.staged.length === 0) return 'Nothing to upload: no prompt has a prepared version waiting.\n';
+  const lines = [
+    `Upload ${result.staged.length} file(s) in the Huawei Cloud console:`,
+    '  Privacy Protection Call (隐私保护通话) → 放音文件管理 (voice file management) → 添加放音文件 (add voice file)',
+    `  The files are in ${outbox}/ under the names they must have on the platform.`,
+    '',
+  ];
+  result.staged.forEach((s, i) => {
+    lines.push(`[ ] ${i + 1}. ${s.stagedPath}`);
+    lines.push(`       文件说明 (description): ${s.description ?? `(none configured: write one, e.g. "${s.scene ?? 'prompt'} ${s.name}")`}`);
+    lines.push(`       scene: ${s.scene ?? '(not set)'}   version: ${s.version}`);
+    if (s.replaces) {
+      lines.push(`       replaces ${s.replaces}: keep that file and its bindings until this one is approved`);
+    }
+  });
+  lines.push(
+    '',
+    'After submitting each file (提交):   promptprep review <file> submitted',
+    'When it shows 审核通过 (approved):   promptprep review <file> approved',
+    'When it shows 未通过审核 (rejected): promptprep review <file> rejected --reason "<审核说明>"',
+    '',
+  );
+  return lines.join('\n');
+}
