@@ -1,0 +1,69 @@
+/** Collecting files from command-line paths. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walkInputs } from '../src/walk.js';
+import { makeTempDir, removeTempDir } from './helpers/tmp.js';
+
+let dir: string;
+const p = (...parts: string[]): string => path.join(dir, ...parts);
+const rel = (entries: { path: string; problem?: string }[]): string[] => entries.map((e) => path.relative(dir, e.path));
+
+beforeAll(async () => {
+  dir = await makeTempDir('promptprep-walk-');
+  await fs.mkdir(p('b', 'deep', 'deeper'), { recursive: true });
+  await fs.mkdir(p('a'));
+  await fs.mkdir(p('.git'));
+  await fs.mkdir(p('folder.wav'));
+  for (const f of ['a/2.wav', 'a/1.wav', 'a/notes.txt', 'a/.DS_Store', 'b/deep/deeper/x.wav', '.git/HEAD', 'top.wav', 'folder.wav/in.wav']) {
+    await fs.writeFile(p(f), 'x');
+  }
+  await fs.symlink('..', p('b', 'deep', 'loop')); // back up the tree
+  await fs.symlink('nowhere.wav', p('a', 'dangling.wav'));
+  await fs.symlink('nowhere.txt', p('a', 'dangling.txt'));
+});
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+describe('walkInputs', () => {
+  it('walks directories recursively, sorted, skipping hidden entries and not following loops forever', async () => {
+    const entries = await walkInputs([dir]);
+    expect(rel(entries)).toEqual([
+      'a/1.wav',
+      'a/2.wav',
+      'a/dangling.txt',
+      'a/dangling.wav',
+      'a/notes.txt',
+      'b/deep/deeper/x.wav',
+      'folder.wav/in.wav',
+      'top.wav',
+    ]);
+    expect(entries.find((e) => e.path.endsWith('dangling.wav'))?.problem).toMatch(/does not exist/);
+    expect(entries.filter((e) => e.problem).map((e) => path.basename(e.path))).toEqual(['dangling.txt', 'dangling.wav']);
+  });
+
+  it('reports a directory with the suspicious extension, and walks it too', async () => {
+    const entries = await walkInputs([dir], { suspiciousDirExtension: '.wav' });
+    const folder = entries.find((e) => e.path === p('folder.wav'));
+    expect(folder?.problem).toMatch(/is a directory, not an audio file/);
+    expect(rel(entries)).toContain('folder.wav/in.wav');
+  });
+
+  it('applies include inside directories only, never to files named explicitly', async () => {
+    const include = (n: string): boolean => n.endsWith('.wav');
+    const entries = await walkInputs([p('a'), p('a', 'notes.txt')], { include });
+    expect(rel(entries)).toEqual(['a/1.wav', 'a/2.wav', 'a/dangling.wav', 'a/notes.txt']);
+  });
+
+  it('keeps an explicitly named hidden file, and lists each file once', async () => {
+    const entries = await walkInputs([p('a', '.DS_Store'), p('a', '1.wav'), p('a'), p('a', '1.wav')]);
+    expect(rel(entries)).toEqual(['a/.DS_Store', 'a/1.wav', 'a/2.wav', 'a/dangling.txt', 'a/dangling.wav', 'a/notes.txt']);
+  });
+
+  it('turns a missing input into an entry with a problem, not an exception', async () => {
+    const entries = await walkInputs([p('missing.wav')]);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.problem).toMatch(/does not exist/);
+  });
+});
