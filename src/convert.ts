@@ -648,7 +648,17 @@ function jsonSafe(_key: string, value: unknown): unknown {
  */
 export async function convertFiles(inputs: string[], options: ConvertOptions): Promise<ConvertReport> {
   const r = resolveOptions(options);
-  const entries = (await walkInputs(inputs)).filter((e) => inShard(e.path, options.shard));
+  const outDir = path.resolve(options.outDir);
+  const entries = (
+    await walkInputs(inputs, {
+      // Re-running into a folder inside (or equal to) a source folder must not take our
+      // own outputs for new sources: skip the output folder and files we wrote.
+      skip: async (p, isDirectory) => {
+        if (isDirectory) return path.resolve(p) === outDir;
+        return (await readStatsRecord(p)) !== null;
+      },
+    })
+  ).filter((e) => inShard(e.path, options.shard));
   const early: ConvertFileResult[] = [];
   const planned: ConvertItem[] = [];
   for (const entry of entries) {

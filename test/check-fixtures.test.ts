@@ -1,4 +1,4 @@
-/** fixtures/check/: committed sample files and the verdict each must get (expected.json). */
+/** fixtures/check/: committed sample files and the verdict each must get (fixtures/check.expected.json). */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { CHECK_FIXTURES, CHECK_FIXTURES_DIR, generateCheckFixtures } from './hel
 import { verdict, type Verdict } from './helpers/findings.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
-const EXPECTED_FILE = 'expected.json';
+const EXPECTED_FILE = path.join('..', 'check.expected.json');
 
 interface Expected {
   files: Record<string, Verdict>;
@@ -27,13 +27,11 @@ afterAll(async () => {
 });
 
 describe('fixtures/check', () => {
-  it('checkFiles on the directory matches expected.json exactly', async () => {
+  it('checkFiles on the directory matches check.expected.json exactly', async () => {
     const report = await checkFiles([CHECK_FIXTURES_DIR]);
     const actual: Record<string, Verdict> = {};
     for (const file of report.files) {
       const name = path.relative(CHECK_FIXTURES_DIR, file.path);
-      // expected.json sits beside the samples and is walked too; it is not a sample.
-      if (name === EXPECTED_FILE) continue;
       actual[name] = verdict(file);
     }
     expect(actual).toEqual(expected.files);

@@ -4,7 +4,7 @@
  *
  *   npx tsx test/helpers/check-fixtures.ts
  *
- * and review fixtures/check/expected.json (written by hand: the verdict each file must get).
+ * and review fixtures/check.expected.json (written by hand: the verdict each file must get).
  * check-fixtures.test.ts also remakes every file from its recipe in a temp dir and checks
  * the recipe still yields the expected verdict.
  */
