@@ -7,6 +7,8 @@ import { uploadCommand } from './commands/upload.js';
 import { reviewCommand } from './commands/review.js';
 import { statusCommand } from './commands/status.js';
 import { bindingsCommand } from './commands/bindings.js';
+import { callbacksCommand } from './commands/callbacks.js';
+import { emulatorCommand } from './commands/emulator.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   program.addCommand(reviewCommand());
   program.addCommand(statusCommand());
   program.addCommand(bindingsCommand());
+  program.addCommand(callbacksCommand());
+  program.addCommand(emulatorCommand());
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

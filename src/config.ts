@@ -57,6 +57,34 @@ export const PromptInfoSchema = z
   .strict();
 export type PromptInfo = z.infer<typeof PromptInfoSchema>;
 
+export const CecConfigSchema = z
+  .object({
+    /** API base URL (scheme, host, port). Default: the local emulator. */
+    baseUrl: z.string().url().default('http://127.0.0.1:8790'),
+    locale: z.enum(['zh_CN', 'en_US', 'pt_BR', 'th_TH']).default('zh_CN'),
+    /** voiceType when no scene entry applies: 0 IVR, 1 prompt tone, 2 fault tone, 3 voice notification. */
+    defaultVoiceType: z.enum(['0', '1', '2', '3']).default('1'),
+    /** voiceType per scene. */
+    voiceTypes: z.partialRecord(z.enum(SCENES), z.enum(['0', '1', '2', '3'])).default({}),
+    /** Seconds each token should live (X-Token-Expire, at most 3600). */
+    tokenExpireSeconds: z.number().int().min(60).max(3600).default(600),
+    callback: z
+      .object({
+        /** Where the receiver listens. */
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8791),
+        path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default('/promptprep/cec-callback'),
+        /** The URL the platform calls, without the secret segment; default http://host:port/path. */
+        publicUrl: z.string().url().optional(),
+        maxBodyBytes: z.number().int().positive().default(16 * 1024),
+        timeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8791, path: '/promptprep/cec-callback', maxBodyBytes: 16 * 1024, timeoutMs: 10_000 }),
+  })
+  .strict();
+export type CecConfig = z.infer<typeof CecConfigSchema>;
+
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -94,6 +122,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ overdueWorkingDays: 1 }),
+    cec: CecConfigSchema.default(CecConfigSchema.parse({})),
     upload: z
       .object({
         /** Where prompts are uploaded: huawei-console (staged for a person) or huawei-cec (API). */

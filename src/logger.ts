@@ -29,9 +29,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname',
     // The message already says it all; the structured fields are for the JSON form.
+    // (No singleLine: with hideObject, pino-pretty 13 then ends a line without its newline.)
     messageFormat: '{event} {msg}',
     hideObject: true,
-    singleLine: true,
   });
   return pino(base, stream);
 }

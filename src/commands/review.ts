@@ -63,7 +63,7 @@ Examples:
           const row = ledger.status({ platform: flags.platform ?? CONSOLE_PLATFORM }).find((r) => r.name === v.name);
           for (const d of row?.deletable ?? []) {
             process.stdout.write(
-              `Switch bindings to ${v.platformName ?? v.name}; then ${d.platformName} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${d.platformName} retired\n`,
+              `Switch bindings to ${v.platformName ?? v.name}; then ${d.platformName} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${d.platformName} retired --version ${d.version}\n`,
             );
           }
         }

@@ -47,7 +47,9 @@ Examples:
       const failOn = parseFailOn(flags.failOn);
       const ledger = openCliLedger(config, flags.ledger);
       let rows: StatusRow[];
+      let unmatched: { remoteId: string | null; receivedAt: string }[] = [];
       try {
+        unmatched = ledger.unmatchedCallbacks(flags.platform ?? config.upload.platform).map((u) => ({ remoteId: u.remoteId, receivedAt: u.receivedAt }));
         rows = ledger.status({
           platform: flags.platform ?? config.upload.platform,
           ...(flags.scene ? { scene: flags.scene } : {}),
@@ -61,14 +63,22 @@ Examples:
         (r) => (failOn.has('rejected') && r.state === 'rejected') || (failOn.has('overdue') && r.overdue) || (failOn.has('attention') && r.attention !== null),
       );
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ prompts: rows, summary: summarize(rows), failing: failing.map((r) => r.name) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ prompts: rows, summary: summarize(rows), unmatchedCallbacks: unmatched, failing: failing.map((r) => r.name) }, null, 2)}\n`,
+        );
       } else {
         process.stdout.write(renderTable(rows, colorsFor(process.stdout)));
+        if (unmatched.length > 0) {
+          process.stdout.write(
+            `ATTENTION: ${unmatched.length} review callback(s) named a fileId this ledger does not know: ${unmatched.map((u) => u.remoteId ?? '?').join(', ')}\n`,
+          );
+        }
       }
       if (failing.length > 0) {
         process.stderr.write(`${failing.length} prompt(s) match --fail-on ${[...failOn].join(',')}: ${failing.map((r) => r.name).join(', ')}\n`);
       }
-      process.exitCode = failing.length > 0 ? EXIT_FAILED : EXIT_OK;
+      const unmatchedFails = failOn.has('attention') && unmatched.length > 0;
+      process.exitCode = failing.length > 0 || unmatchedFails ? EXIT_FAILED : EXIT_OK;
     });
 }
 

@@ -1,11 +1,18 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { consoleChecklist, CONSOLE_PLATFORM, stageForConsole } from '../upload/huawei-console.js';
+import { CEC_PLATFORM } from '../cec/callbacks.js';
+import { callbackUrlFromConfig, clientFromConfig } from '../cec/setup.js';
+import { uploadToCec } from '../cec/uploader.js';
+import type { Config } from '../config.js';
+import { createLogger } from '../logger.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
 interface UploadFlags {
   platform?: string;
+  callback?: boolean;
+  resumeInterrupted?: boolean;
   outbox?: string;
   json?: boolean;
   ledger?: string;
@@ -16,7 +23,9 @@ export function uploadCommand(): Command {
   return new Command('upload')
     .description('Upload prepared prompts. For huawei-console (PrivateNumber has no upload API): stage the files in an outbox and print the checklist to follow in the console.')
     .argument('[names...]', 'prompt names to upload (default: every prompt whose latest version is prepared)')
-    .option('--platform <id>', 'huawei-console (default from "upload.platform" in the config)')
+    .option('--platform <id>', 'huawei-console or huawei-cec (default from "upload.platform" in the config)')
+    .option('--no-callback', 'huawei-cec: send no callBackUrl (review results must then be recorded with `review`)')
+    .option('--resume-interrupted', 'huawei-cec: the named prompts were left "uploading" by a crash and you checked they are not on the platform: upload them again')
     .option('--outbox <dir>', 'where files are staged for the console (default: "upload.outbox" in the config, else ./outbox)')
     .option('--json', 'print what was staged as JSON')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
@@ -24,18 +33,28 @@ export function uploadCommand(): Command {
     .addHelpText(
       'after',
       `
-A new version of a prompt that is already on the platform is staged under a new name
-(<name>-v<N>.wav), so bindings keep the old file until the new one is approved.
+huawei-console: a new version of a prompt that is already on the platform is staged under
+a new name (<name>-v<N>.wav), so bindings keep the old file until the new one is approved.
+
+huawei-cec: uploads through the CEC voice-file API ("cec" in the config). Credentials come
+only from PROMPTPREP_CEC_APP_KEY and PROMPTPREP_CEC_APP_SECRET; the callback URL's secret
+segment from PROMPTPREP_CEC_CALLBACK_SECRET. Run \`promptprep callbacks\` (or
+\`watch --upload\`) to receive the review results.
 
 Examples:
   promptprep upload
-  promptprep upload wait_voice1.wav --outbox /tmp/to-upload`,
+  promptprep upload wait_voice1.wav --outbox /tmp/to-upload
+  promptprep upload --platform huawei-cec`,
     )
     .action(async (names: string[], flags: UploadFlags) => {
       const { config, profile } = await loadCliConfig(flags.config);
       const platform = flags.platform ?? config.upload.platform;
+      if (platform === CEC_PLATFORM) {
+        process.exitCode = await uploadCec(names, flags, config);
+        return;
+      }
       if (platform !== CONSOLE_PLATFORM) {
-        throw new UsageError(`upload to ${platform} is not available in this version; use --platform ${CONSOLE_PLATFORM}`);
+        throw new UsageError(`--platform must be ${CONSOLE_PLATFORM} or ${CEC_PLATFORM} (got "${platform}")`);
       }
       const outbox = path.resolve(flags.outbox ?? config.upload.outbox);
       const ledger = openCliLedger(config, flags.ledger);
@@ -49,4 +68,50 @@ Examples:
         ledger.close();
       }
     });
+}
+
+async function uploadCec(names: string[], flags: UploadFlags, config: Config): Promise<number> {
+  let client;
+  let callbackUrl: string | null = null;
+  try {
+    client = clientFromConfig(config);
+    if (flags.callback !== false) callbackUrl = callbackUrlFromConfig(config);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (flags.resumeInterrupted && names.length === 0) throw new UsageError('--resume-interrupted needs the prompt names you checked');
+  const logger = createLogger();
+  const ledger = openCliLedger(config, flags.ledger);
+  try {
+    if (flags.resumeInterrupted) {
+      for (const name of names) {
+        ledger.transition({
+          name,
+          platform: CEC_PLATFORM,
+          to: 'prepared',
+          actor: 'upload command',
+          reason: 'interrupted upload: a person confirmed it is not on the platform',
+        });
+      }
+    }
+    const outcome = await uploadToCec({ ledger, client, cec: config.cec, callbackUrl, names, logger });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    } else {
+      for (const u of outcome.uploaded) process.stdout.write(`uploaded ${u.name} v${u.version} as ${u.voiceFileName} (fileId ${u.fileId}); in review\n`);
+      for (const f of outcome.failed) process.stdout.write(`FAILED   ${f.name}${f.version ? ` v${f.version}` : ''}: ${f.message}\n`);
+      for (const a of outcome.needsAttention) {
+        process.stdout.write(
+          `ATTENTION ${a.name} v${a.version}: ${a.message}. If it is not on the platform: promptprep upload --platform huawei-cec --resume-interrupted ${a.name}\n`,
+        );
+      }
+      process.stdout.write(`${outcome.uploaded.length} uploaded, ${outcome.failed.length} failed, ${outcome.needsAttention.length} need attention.\n`);
+    }
+    return outcome.failed.length > 0 || outcome.needsAttention.length > 0 ? EXIT_FAILED : EXIT_OK;
+  } catch (err) {
+    if ((err as Error).name === 'TransitionError') throw new UsageError((err as Error).message);
+    throw err;
+  } finally {
+    ledger.close();
+  }
 }

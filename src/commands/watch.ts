@@ -4,7 +4,8 @@ import { resolvePromptInfo } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import { createLogger } from '../logger.js';
 import { runWatch } from '../watch/watcher.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt } from './common.js';
+import { startCecUploads, type CecUploads } from '../cec/watch-uploads.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 
 interface WatchFlags {
   once?: boolean;
@@ -20,6 +21,7 @@ interface WatchFlags {
   logFormat?: 'pretty' | 'json';
   config?: string;
   ledger?: string | false;
+  upload?: boolean;
 }
 
 function parseNonNegativeInt(value: string): number {
@@ -49,6 +51,7 @@ export function watchCommand(): Command {
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
     .option('-j, --jobs <n>', 'parallel ffmpeg processes (default: CPU count)', parsePositiveInt)
     .addOption(new Option('--log-format <format>', 'log lines: pretty (default on a terminal) or json (default otherwise)').choices(['pretty', 'json']))
+    .option('--upload', 'upload prompts through the CEC API as they become ready, and receive the review callbacks (see `upload --help`)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('--no-ledger', 'do not record the prepared prompts in the ledger')
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
@@ -91,7 +94,17 @@ Examples:
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      if (flags.upload && flags.ledger === false) throw new UsageError('--upload records uploads in the ledger; it cannot be used with --no-ledger');
       const ledger = flags.ledger === false ? null : openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+      let uploads: CecUploads | null = null;
+      if (flags.upload && ledger) {
+        try {
+          uploads = await startCecUploads(config, ledger, logger);
+        } catch (err) {
+          ledger.close();
+          throw new UsageError((err as Error).message);
+        }
+      }
       const prompts = config.prompts;
       const summary = await runWatch({
         sceneFor: (rel, name) => resolvePromptInfo(prompts, name, rel).scene ?? undefined,
@@ -115,6 +128,7 @@ Examples:
           } catch (err) {
             logger.error({ event: 'error', source: event.source }, `could not record ${name} in the ledger: ${(err as Error).message}`);
           }
+          uploads?.kick();
         },
         root: root ?? w.root,
         profile,
@@ -137,6 +151,7 @@ Examples:
           ...(flags.jobs ?? c.jobs ? { jobs: (flags.jobs ?? c.jobs) as number } : {}),
         },
       });
+      await uploads?.stop();
       ledger?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

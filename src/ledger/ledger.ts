@@ -344,7 +344,7 @@ export class Ledger {
 
   /**
    * The name a version goes to the platform under: the prompt's own name while no earlier
-   * version was ever on the platform, else `<stem>-v<N>.wav`, so bindings can keep the old
+   * version was ever on the platform (or staged for it), else `<stem>-v<N>.wav`, so bindings can keep the old
    * file until the new one is approved.
    */
   assignPlatformName(versionId: number, platform: string, maxLength: number, extension: string): string {
@@ -353,7 +353,9 @@ export class Ledger {
         const v = this.versionById(versionId, platform);
         if (v.platformName) return v.platformName;
         const others = this.versions(v.name, platform).filter((o) => o.number !== v.number);
-        const used = others.some((o) => ON_PLATFORM.has(o.state) || o.state === 'retired');
+        // An earlier version staged under the plain name (awaiting upload) may already be in
+        // the console too, and its name is taken in any case: the new one gets a -vN name.
+        const used = others.some((o) => ON_PLATFORM.has(o.state) || o.state === 'retired' || o.platformName !== null);
         const name = used ? platformVersionName(v.name, v.number, maxLength, extension) : v.name;
         const clash = this.db.prepare('SELECT 1 FROM versions WHERE platform_name = ? AND id != ?').get(name, versionId);
         if (clash) throw new TransitionError(`The platform name ${name} for ${v.name} version ${v.number} is already used by another prompt.`);

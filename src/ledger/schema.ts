@@ -68,14 +68,21 @@ const MIGRATIONS: string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(
-      `The ledger was written by a newer promptprep (schema ${current}; this one knows up to ${SCHEMA_VERSION}). Upgrade promptprep.`,
-    );
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  const current = (): number => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v > SCHEMA_VERSION) {
+      throw new Error(
+        `The ledger was written by a newer promptprep (schema ${v}; this one knows up to ${SCHEMA_VERSION}). Upgrade promptprep.`,
+      );
+    }
+    return v;
+  };
+  while (current() < SCHEMA_VERSION) {
     db.transaction(() => {
+      // Read again under the write lock: another process opening the same new file may
+      // have applied this migration between the check above and taking the lock.
+      const v = current();
+      if (v >= SCHEMA_VERSION) return;
       db.exec(MIGRATIONS[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
-import type { Ledger, VersionRow } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { readPreparedFile } from '../ledger/prepared-file.js';
+import { TransitionError } from '../ledger/states.js';
 import type { Profile } from '../profile.js';
 
 /**
@@ -55,15 +56,23 @@ export async function stageForConsole(o: StageOptions): Promise<StageResult> {
       continue;
     }
     const version = o.ledger.findVersion(row.name, CONSOLE_PLATFORM, row.version);
-    const problem = await verifyPreparedFile(version);
-    if (problem) {
-      result.problems.push({ name: row.name, message: problem });
+    const prepared = await readPreparedFile(version);
+    if ('problem' in prepared) {
+      result.problems.push({ name: row.name, message: prepared.problem });
       continue;
     }
-    const platformName = o.ledger.assignPlatformName(version.versionId, CONSOLE_PLATFORM, o.profile.maxNameLength, o.profile.extension);
+    let platformName: string;
+    try {
+      platformName = o.ledger.assignPlatformName(version.versionId, CONSOLE_PLATFORM, o.profile.maxNameLength, o.profile.extension);
+    } catch (err) {
+      // A name clash with another prompt is that prompt's problem to report, not a crash.
+      if (!(err instanceof TransitionError)) throw err;
+      result.problems.push({ name: row.name, message: err.message });
+      continue;
+    }
     const stagedPath = path.join(o.outbox, platformName);
     await fs.mkdir(o.outbox, { recursive: true });
-    await writeFileAtomic(stagedPath, await fs.readFile(version.filePath as string));
+    await writeFileAtomic(stagedPath, prepared.data);
     o.ledger.transition({ name: row.name, version: row.version, platform: CONSOLE_PLATFORM, to: 'awaiting-upload', actor: o.actor ?? 'upload' });
     result.staged.push({
       name: row.name,
@@ -76,20 +85,6 @@ export async function stageForConsole(o: StageOptions): Promise<StageResult> {
     });
   }
   return result;
-}
-
-async function verifyPreparedFile(v: VersionRow): Promise<string | null> {
-  if (!v.filePath) return `version ${v.number} has no prepared file on record; convert it again`;
-  let data: Buffer;
-  try {
-    data = await fs.readFile(v.filePath);
-  } catch {
-    return `the prepared file ${v.filePath} is missing; convert the source again`;
-  }
-  if (createHash('sha256').update(data).digest('hex') !== v.sha256) {
-    return `the prepared file ${v.filePath} has changed since version ${v.number} was recorded; convert the source again`;
-  }
-  return null;
 }
 
 /** The checklist a person follows in the console, in the console's own words. */
