@@ -12,6 +12,9 @@ import type { Bench, BenchResult } from './lib/types.js';
 // The registry: one line per bench. The module must `export default` a Bench whose name is the key.
 const registry: Record<string, () => Promise<{ default: Bench }>> = {
   check: () => import('./check.bench.js'),
+  convert: () => import('./convert.bench.js'),
+  watch: () => import('./watch.bench.js'),
+  ledger: () => import('./ledger.bench.js'),
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       const result = await bench.run({ root, workDir, log: (line = '') => console.log(`  ${line}`) });
       const pass = result.targets.every((t) => t.pass);
       for (const t of result.targets) {
-        console.log(`  target:      ${t.description}: ${t.pass ? 'PASS' : 'FAIL'} (${t.metric} = ${t.actual.toFixed(1)}, ${t.kind === 'min' ? '>=' : '<='} ${t.threshold})`);
+        console.log(`  target:      ${t.description}: ${t.pass ? 'PASS' : 'FAIL'} (${t.metric} = ${Number.isInteger(t.actual) ? t.actual : t.actual.toFixed(2)}, ${t.kind === 'min' ? '>=' : '<='} ${t.threshold})`);
       }
       console.log(`  result:      ${pass ? 'PASS' : 'FAIL'}`);
       outcomes.push({ name, title, pass, durationMs: elapsedMs(started), targets: result.targets, metrics: result.metrics });

@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { checkWavBytes } from './check.js';
 import { cutWithFade, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
-import { ffmpegFeatures, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
+import { ffmpegFeatures, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
 import { naturalOutputName, suggestFileName, validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { describeFsError } from './fs-errors.js';
@@ -262,13 +262,17 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     );
     if (decodes.length > 0) {
       const info = await ffmpegInfo();
-      for (const group of makeGroups(decodes, r.jobs)) {
-        work.push(
-          cpuLimit(async () => {
-            for (const res of await decodeGroup(group, r, info)) emit(res.result, res.item);
-          }),
-        );
-      }
+      // A group that fails comes back as smaller groups, scheduled like any other, so
+      // isolating one bad source keeps every job slot busy instead of a serial tail.
+      const schedule = (group: Pending[]): Promise<void> =>
+        cpuLimit(() => decodeGroup(group, r, info)).then(async (out) => {
+          if ('retry' in out) {
+            await Promise.all(out.retry.map(schedule));
+            return;
+          }
+          for (const res of out.results) emit(res.result, res.item);
+        });
+      for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
     }
     await Promise.all(work);
   }
@@ -418,11 +422,13 @@ function decodeCap(p: Pending, r: Resolved): number | undefined {
   return p.probe.durationSeconds > limit ? limit + margin : undefined;
 }
 
+type GroupOutcome = { results: { item: ConvertItem; result: ConvertFileResult }[] } | { retry: Pending[][] };
+
 async function decodeGroup(
   group: Pending[],
   r: Resolved,
   info: { binary: FfmpegBinary; version: string; soxr: boolean },
-): Promise<{ item: ConvertItem; result: ConvertFileResult }[]> {
+): Promise<GroupOutcome> {
   const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'promptprep-'));
   try {
     const jobs: DecodeJob[] = group.map((p, i) => {
@@ -437,26 +443,41 @@ async function decodeGroup(
     });
     const run = await runDecodePlan(info.binary, plan);
     if (!run.ok) {
-      if (group.length > 1) {
-        // One bad source fails a shared process: redo each alone so only it fails.
-        const out: { item: ConvertItem; result: ConvertFileResult }[] = [];
-        for (const p of group) out.push(...(await decodeGroup([p], r, info)));
-        return out;
-      }
+      if (group.length > 1) return { retry: splitFailedGroup(group, run.errorText) };
       const p = group[0] as Pending;
-      return [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }];
+      return { results: [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }] };
     }
-    const out: { item: ConvertItem; result: ConvertFileResult }[] = [];
+    const results: { item: ConvertItem; result: ConvertFileResult }[] = [];
     for (const [i, p] of group.entries()) {
       const raw = await fs.readFile(jobs[i]!.rawPath);
       await fs.rm(jobs[i]!.rawPath, { force: true });
       const samples = new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1);
-      out.push({ item: p.item, result: await finish(p, samples, null, r) });
+      results.push({ item: p.item, result: await finish(p, samples, null, r) });
     }
-    return out;
+    return { results };
   } finally {
     await fs.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One source failed a shared process. ffmpeg usually names it ("file:/x.mp3: Invalid
+ * data...", "input stream #3:0"): that one runs alone (for its own error message) and the
+ * rest together again. When it does not say, halve the group and let both halves run.
+ */
+function splitFailedGroup(group: Pending[], errorText: string): Pending[][] {
+  const culprits = new Set<number>();
+  for (const m of errorText.matchAll(/input (?:stream )?#(\d+)/gi)) culprits.add(Number(m[1]));
+  group.forEach((p, i) => {
+    if (errorText.includes(fileUrl(p.item.source))) culprits.add(i);
+  });
+  const named = [...culprits].filter((i) => i >= 0 && i < group.length);
+  if (named.length > 0 && named.length < group.length) {
+    const rest = group.filter((_, i) => !named.includes(i));
+    return [...named.map((i) => [group[i] as Pending]), rest];
+  }
+  const half = Math.ceil(group.length / 2);
+  return [group.slice(0, half), group.slice(half)];
 }
 
 function failedResult(p: Pending, errors: Finding[]): ConvertFileResult {

@@ -124,6 +124,7 @@ export interface DecodeRun {
 export async function runDecodePlan(binary: FfmpegBinary, plan: DecodePlan): Promise<DecodeRun> {
   const command = ffmpeg();
   command.setFfmpegPath(binary.path);
+  skipCapabilityProbes(command);
   for (const input of plan.inputs) command.input(fileUrl(input.path));
   // Global options: fluent-ffmpeg has no slot for them, and ffmpeg reads them anywhere.
   command.outputOptions(['-nostdin', '-hide_banner', '-loglevel', 'error']);
@@ -158,6 +159,22 @@ export async function runDecodePlan(binary: FfmpegBinary, plan: DecodePlan): Pro
       .on('end', () => resolve({ ok: true, errorText: '' }))
       .run();
   });
+}
+
+/**
+ * fluent-ffmpeg runs `ffmpeg -formats` and `ffmpeg -encoders` before a first command (twice
+ * when two start together) to validate formats and codecs. Ours are fixed (s16le,
+ * pcm_s16le) and the binary's features were read once by ffmpegFeatures, so those probes
+ * only cost process start-ups. These are fluent-ffmpeg 2.1.3 internals; the version is
+ * pinned exactly in package.json.
+ */
+function skipCapabilityProbes(command: ffmpeg.FfmpegCommand): void {
+  const internals = command as unknown as {
+    _checkCapabilities: (cb: (err?: Error | null) => void) => void;
+    availableEncoders: (cb: (err: Error | null, encoders: Record<string, unknown>) => void) => void;
+  };
+  internals._checkCapabilities = (cb) => cb(null);
+  internals.availableEncoders = (cb) => cb(null, {});
 }
 
 function cleanStderr(stderr: string, fallback: string): string {

@@ -31,6 +31,22 @@ export const WARNING_CODES = [
   'too-long-for-scene',
 ] as const;
 
+/** Codes `convert` (and `watch`) add to those of `check`, which it applies to every output. */
+export const CONVERT_ERROR_CODES = [
+  'not-audio',
+  'no-audio-stream',
+  'too-long',
+  'silent',
+  'name-collision',
+  'output-exists',
+  'would-overwrite-source',
+  'decode-failed',
+  'write-failed',
+  'internal',
+] as const;
+
+export const CONVERT_WARNING_CODES = ['cut-to-fit', 'normalize-peak-limited', 'normalize-silent'] as const;
+
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type WarningCode = (typeof WARNING_CODES)[number];
 

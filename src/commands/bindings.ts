@@ -26,7 +26,7 @@ Example:
     )
     .action(async (flags: BindingsFlags) => {
       const { config } = await loadCliConfig(flags.config);
-      const ledger = openCliLedger(config, flags.ledger);
+      const ledger = await openCliLedger(config, flags.ledger);
       try {
         const rows = ledger.status({ platform: flags.platform ?? config.upload.platform });
         const { fragment, notes } = bindingsFor(flags.mode, rows);

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { startReceiverFromConfig } from '../cec/setup.js';
-import { createLogger } from '../logger.js';
 import { EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
@@ -31,8 +29,9 @@ are answered and listed by \`promptprep status\`. Stops on SIGINT/SIGTERM.`,
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535 (got "${flags.port}")`);
         config.cec.callback.port = port;
       }
+      const [{ startReceiverFromConfig }, { createLogger }] = await Promise.all([import('../cec/setup.js'), import('../logger.js')]);
       const logger = createLogger();
-      const ledger = openCliLedger(config, flags.ledger);
+      const ledger = await openCliLedger(config, flags.ledger);
       let receiver;
       try {
         receiver = await startReceiverFromConfig(config, ledger, logger);

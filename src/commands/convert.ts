@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
-import { recordConversions } from '../ledger/project.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
-import cliProgress from 'cli-progress';
-import { convertFiles, type ConvertFileResult, type ConvertReport } from '../convert.js';
+import type { ConvertFileResult, ConvertReport } from '../convert.js';
 import { jsonReplacer } from '../report/check-report.js';
 import { colorsFor } from '../report/colors.js';
 import { isScene, SCENES, type Scene } from '../scenes.js';
@@ -78,7 +76,10 @@ Examples:
       const out = process.stdout;
       const err = process.stderr;
       const useBar = flags.progress !== false && Boolean(err.isTTY);
-      const bar = useBar
+      // Heavy modules load only here, so `promptprep check` and `--help` start fast.
+      const { convertFiles } = await import('../convert.js');
+      const cliProgress = useBar ? (await import('cli-progress')).default : null;
+      const bar = cliProgress
         ? new cliProgress.SingleBar(
             { format: 'converting [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true, stream: err },
             cliProgress.Presets.shades_classic,
@@ -117,7 +118,8 @@ Examples:
       });
       bar?.stop();
       if (flags.ledger !== false && !flags.dryRun && (report.summary.converted > 0 || report.summary.skipped > 0)) {
-        const ledger = openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+        const ledger = await openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+        const { recordConversions } = await import('../ledger/project.js');
         try {
           recordConversions(ledger, report, config, 'convert command');
         } finally {

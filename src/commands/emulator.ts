@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { startEmulator, type RejectRule } from '../cec/emulator.js';
-import { credentialsFromEnv } from '../cec/client.js';
-import { createLogger } from '../logger.js';
+import type { RejectRule } from '../cec/emulator.js';
 import { EXIT_OK, UsageError } from './common.js';
 
 interface EmulatorFlags {
@@ -36,6 +34,11 @@ Example:
     promptprep emulator --reject 'test=Background noise too loud'`,
     )
     .action(async (flags: EmulatorFlags) => {
+      const [{ startEmulator }, { credentialsFromEnv }, { createLogger }] = await Promise.all([
+        import('../cec/emulator.js'),
+        import('../cec/client.js'),
+        import('../logger.js'),
+      ]);
       let creds;
       try {
         creds = credentialsFromEnv();

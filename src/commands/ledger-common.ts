@@ -1,10 +1,11 @@
 import type { Config } from '../config.js';
-import { openLedger } from '../ledger/project.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { UsageError } from './common.js';
 
 /** Open the project's ledger for a command; a broken or newer ledger is a usage error. */
-export function openCliLedger(config: Config, flag: string | undefined): Ledger {
+export async function openCliLedger(config: Config, flag: string | undefined): Promise<Ledger> {
+  // Loaded on demand: the native SQLite addon is not needed by check or convert --no-ledger.
+  const { openLedger } = await import('../ledger/project.js');
   try {
     return openLedger(config, flag);
   } catch (err) {

@@ -45,7 +45,7 @@ Examples:
       const to = ACTIONS[action];
       if (!to) throw new UsageError(`action must be one of: ${Object.keys(ACTIONS).join(', ')} (got "${action}")`);
       const { config } = await loadCliConfig(flags.config);
-      const ledger = openCliLedger(config, flags.ledger);
+      const ledger = await openCliLedger(config, flags.ledger);
       try {
         const v = ledger.transition({
           name,

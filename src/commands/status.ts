@@ -45,7 +45,7 @@ Examples:
       if (flags.scene !== undefined && !isScene(flags.scene)) throw new UsageError(`--scene must be one of: ${SCENES.join(', ')}`);
       if (flags.state !== undefined && !isReviewState(flags.state)) throw new UsageError(`--state must be one of: ${REVIEW_STATES.join(', ')}`);
       const failOn = parseFailOn(flags.failOn);
-      const ledger = openCliLedger(config, flags.ledger);
+      const ledger = await openCliLedger(config, flags.ledger);
       let rows: StatusRow[];
       let unmatched: { remoteId: string | null; receivedAt: string }[] = [];
       try {

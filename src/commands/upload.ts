@@ -2,10 +2,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { consoleChecklist, CONSOLE_PLATFORM, stageForConsole } from '../upload/huawei-console.js';
 import { CEC_PLATFORM } from '../cec/callbacks.js';
-import { callbackUrlFromConfig, clientFromConfig } from '../cec/setup.js';
-import { uploadToCec } from '../cec/uploader.js';
 import type { Config } from '../config.js';
-import { createLogger } from '../logger.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
@@ -57,7 +54,7 @@ Examples:
         throw new UsageError(`--platform must be ${CONSOLE_PLATFORM} or ${CEC_PLATFORM} (got "${platform}")`);
       }
       const outbox = path.resolve(flags.outbox ?? config.upload.outbox);
-      const ledger = openCliLedger(config, flags.ledger);
+      const ledger = await openCliLedger(config, flags.ledger);
       try {
         const result = await stageForConsole({ ledger, profile, outbox, names, actor: 'upload command' });
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -71,6 +68,11 @@ Examples:
 }
 
 async function uploadCec(names: string[], flags: UploadFlags, config: Config): Promise<number> {
+  const [{ callbackUrlFromConfig, clientFromConfig }, { uploadToCec }, { createLogger }] = await Promise.all([
+    import('../cec/setup.js'),
+    import('../cec/uploader.js'),
+    import('../logger.js'),
+  ]);
   let client;
   let callbackUrl: string | null = null;
   try {
@@ -81,7 +83,7 @@ async function uploadCec(names: string[], flags: UploadFlags, config: Config): P
   }
   if (flags.resumeInterrupted && names.length === 0) throw new UsageError('--resume-interrupted needs the prompt names you checked');
   const logger = createLogger();
-  const ledger = openCliLedger(config, flags.ledger);
+  const ledger = await openCliLedger(config, flags.ledger);
   try {
     if (flags.resumeInterrupted) {
       for (const name of names) {

@@ -2,9 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
-import { createLogger } from '../logger.js';
-import { runWatch } from '../watch/watcher.js';
-import { startCecUploads, type CecUploads } from '../cec/watch-uploads.js';
+import type { CecUploads } from '../cec/watch-uploads.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 
 interface WatchFlags {
@@ -79,6 +77,7 @@ Examples:
       const { config, profile } = await loadCliConfig(flags.config);
       const c = config.convert;
       const w = config.watch;
+      const [{ createLogger }, { runWatch }] = await Promise.all([import('../logger.js'), import('../watch/watcher.js')]);
       const logger = createLogger(flags.logFormat ? { json: flags.logFormat === 'json' } : {});
       const controller = new AbortController();
       let signals = 0;
@@ -95,10 +94,11 @@ Examples:
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       if (flags.upload && flags.ledger === false) throw new UsageError('--upload records uploads in the ledger; it cannot be used with --no-ledger');
-      const ledger = flags.ledger === false ? null : openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+      const ledger = flags.ledger === false ? null : await openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
       let uploads: CecUploads | null = null;
       if (flags.upload && ledger) {
         try {
+          const { startCecUploads } = await import('../cec/watch-uploads.js');
           uploads = await startCecUploads(config, ledger, logger);
         } catch (err) {
           ledger.close();

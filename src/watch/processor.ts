@@ -333,8 +333,9 @@ async function reject(
   ].join('\n');
   const json = { source: rel, rejectedAs: path.relative(layout.root, dest), rejectedAt: new Date().toISOString(), errors, warnings, ...extra };
   // Reasons first: a crash before the move leaves the source in the inbox, to be judged again.
-  await writeFileAtomic(path.join(dir, `${base}.reason.txt`), text);
-  await writeFileAtomic(path.join(dir, `${base}.reason.json`), `${JSON.stringify(json, null, 2)}\n`);
+  // Temporary files in staging (same file system), so a crash mid-write leaves none in rejected/.
+  await writeFileAtomic(path.join(dir, `${base}.reason.txt`), text, layout.staging);
+  await writeFileAtomic(path.join(dir, `${base}.reason.json`), `${JSON.stringify(json, null, 2)}\n`, layout.staging);
   await moveFile(abs, dest);
   emit(opts, {
     type: 'rejected',

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { removeStalePartials } from '../atomic-write.js';
 import type { ConvertOptions } from '../convert.js';
 import { locateFfmpeg } from '../ffmpeg.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -213,8 +214,12 @@ async function listFiles(inbox: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Whatever is in staging was never made visible: a crash left it, and it can go. */
+/**
+ * Whatever is in staging was never made visible: a crash left it, and it can go. So can
+ * the temporary file of an intent record whose write a crash cut short.
+ */
 async function cleanStaging(layout: WatchLayout): Promise<void> {
+  await removeStalePartials(layout.journal);
   let names: string[] = [];
   try {
     names = await fs.readdir(layout.staging);

@@ -1,0 +1,36 @@
+/**
+ * promptprep as a library: the same functions the CLI is a thin layer over.
+ *
+ *   import { checkFiles, convertFiles, runWatch, Ledger } from 'promptprep';
+ */
+export { checkFile, checkFiles, checkWavBytes } from './check.js';
+export type { CheckFilesOptions, CheckOptions, CheckReport, FileCheck } from './check.js';
+export { convertFiles, convertItems, statsPathFor } from './convert.js';
+export type { ConvertFileResult, ConvertItem, ConvertOptions, ConvertReport, ConvertStats, ConvertStatus } from './convert.js';
+export { runWatch } from './watch/watcher.js';
+export type { WatchOptions, WatchSummary } from './watch/watcher.js';
+export type { WatchEvent, WatchEventType } from './watch/processor.js';
+export { huaweiPrivateNumber, getProfile, listProfiles, ProfileSchema } from './profile.js';
+export type { Profile } from './profile.js';
+export { validateFileName, suggestFileName, isValidFileName } from './file-name.js';
+export { loadConfig, parseConfig, ConfigSchema, ConfigError, CONFIG_FILE_NAME } from './config.js';
+export type { Config } from './config.js';
+export { analyzeSamples } from './audio-analysis.js';
+export type { AudioStats, AnalysisOptions } from './audio-analysis.js';
+export { parseWav, buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
+export { encodeAlaw, decodeAlaw } from './alaw.js';
+export { locateFfmpeg, FfmpegNotFoundError } from './ffmpeg.js';
+export { ERROR_CODES, WARNING_CODES, CONVERT_ERROR_CODES, CONVERT_WARNING_CODES } from './findings.js';
+export type { Finding } from './findings.js';
+export { SCENES, PRE_CALL_SCENES } from './scenes.js';
+export type { Scene } from './scenes.js';
+export { Ledger, DEFAULT_LEDGER_PATH } from './ledger/ledger.js';
+export type { StatusRow, VersionRow } from './ledger/ledger.js';
+export { REVIEW_STATES, TransitionError } from './ledger/states.js';
+export type { ReviewState } from './ledger/states.js';
+export { bindingsFor, BINDING_MODES } from './bindings.js';
+export { stageForConsole, consoleChecklist } from './upload/huawei-console.js';
+export { CecClient, CecError } from './cec/client.js';
+export { uploadToCec } from './cec/uploader.js';
+export { startCallbackReceiver } from './cec/callbacks.js';
+export { startEmulator } from './cec/emulator.js';
