@@ -27,7 +27,7 @@ export interface CecClientOptions {
   credentials: CecCredentials;
   /** Seconds to ask the token to live (X-Token-Expire). Default 600. */
   tokenExpireSeconds?: number;
-  /** Renew this many seconds before the token expires. Default 60. */
+  /** Renew this many seconds before the token expires (at most half its lifetime). Default 60. */
   renewMarginSeconds?: number;
   /** Tries for one request, the first included. Default 5. */
   maxTries?: number;
@@ -64,7 +64,7 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): CecCre
 }
 
 export class CecClient {
-  private token: { value: string; expiresAt: number } | null = null;
+  private token: { value: string; renewAt: number } | null = null;
   private tokenPromise: Promise<string> | null = null;
   private readonly limiter = new RateLimiter(REQUESTS_PER_SECOND);
   private readonly fetchImpl: typeof fetch;
@@ -90,8 +90,7 @@ export class CecClient {
   }
 
   async accessToken(): Promise<string> {
-    const margin = (this.o.renewMarginSeconds ?? 60) * 1000;
-    if (this.token && this.now() < this.token.expiresAt - margin) return this.token.value;
+    if (this.token && this.now() < this.token.renewAt) return this.token.value;
     this.tokenPromise ??= this.fetchToken().finally(() => {
       this.tokenPromise = null;
     });
@@ -114,7 +113,10 @@ export class CecClient {
     if (!parsed.success) throw new CecError('the token answer has no AccessToken', 200, null, false);
     const seconds = Number(parsed.data.Expires);
     const lifetime = Number.isFinite(seconds) && seconds > 0 ? seconds : expire;
-    this.token = { value: parsed.data.AccessToken, expiresAt: this.now() + lifetime * 1000 };
+    // Renew the margin before expiry, but never more than half the lifetime early: a short
+    // token (60 s, with the default 60 s margin) must not mean a new token for every request.
+    const margin = Math.min((this.o.renewMarginSeconds ?? 60) * 1000, (lifetime * 1000) / 2);
+    this.token = { value: parsed.data.AccessToken, renewAt: this.now() + lifetime * 1000 - margin };
     return parsed.data.AccessToken;
   }
 
@@ -160,9 +162,10 @@ export class CecClient {
         await new Promise((r) => setTimeout(r, delay));
         delay *= 2;
       }
-      await this.limiter.acquire();
+      const release = await this.limiter.acquire();
       this.requests++;
       let res: Response;
+      let text: string;
       try {
         res = await this.fetchImpl(this.url(p), {
           method: 'POST',
@@ -170,11 +173,14 @@ export class CecClient {
           body,
           signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
         });
+        text = await res.text();
       } catch (err) {
         last = new CecError(`network error talking to ${this.o.baseUrl}: ${(err as Error).message}`, null, null, true);
         continue;
+      } finally {
+        // The request's slot in the 10-a-second window runs from its answer (see RateLimiter).
+        release();
       }
-      const text = await res.text();
       let json: unknown = null;
       try {
         json = text ? JSON.parse(text) : null;

@@ -121,7 +121,7 @@ Examples:
         const ledger = await openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
         const { recordConversions } = await import('../ledger/project.js');
         try {
-          recordConversions(ledger, report, config, 'convert command');
+          recordConversions(ledger, report, config, 'convert command', scene);
         } finally {
           ledger.close();
         }

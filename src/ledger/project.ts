@@ -14,7 +14,14 @@ export function openLedger(config: Config, flag?: string, options: LedgerOptions
 }
 
 /** Record every prompt a `convert` run produced (or found up to date) as prepared. */
-export function recordConversions(ledger: Ledger, report: ConvertReport, config: Config, actor: string): number {
+export function recordConversions(
+  ledger: Ledger,
+  report: ConvertReport,
+  config: Config,
+  actor: string,
+  /** A scene given on the command line wins over the config for every prompt of the run. */
+  sceneOverride?: string,
+): number {
   let created = 0;
   for (const f of report.files) {
     if ((f.status !== 'converted' && f.status !== 'skipped') || !f.output || !f.stats) continue;
@@ -28,7 +35,7 @@ export function recordConversions(ledger: Ledger, report: ConvertReport, config:
       source: path.resolve(f.source),
       sourceSha256: f.stats.sourceSha256 ?? null,
       filePath: path.resolve(f.output),
-      scene: info.scene,
+      scene: sceneOverride ?? info.scene,
       description: info.description,
       actor,
     });

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
  * Schema migrations, applied in order inside one transaction each; `PRAGMA user_version`
  * records how far a ledger file has come, so an old file is upgraded in place.
  */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: prompts, their versions, review state per platform, and the history of every change
   `
   CREATE TABLE prompts (
@@ -62,6 +62,11 @@ const MIGRATIONS: string[] = [
     body TEXT NOT NULL,
     received_at TEXT NOT NULL
   );
+  `,
+  // 2: look-ups by the names a version has on a platform (review <platform name>, uploads)
+  `
+  CREATE INDEX versions_platform_name ON versions(platform_name) WHERE platform_name IS NOT NULL;
+  CREATE INDEX reviews_remote_name ON reviews(platform, remote_name) WHERE remote_name IS NOT NULL;
   `,
 ];
 
