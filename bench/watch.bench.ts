@@ -1,0 +1,424 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { prng } from './lib/audio.js';
+import { fixed, int, mib, ratio } from './lib/format.js';
+import { procAvailable, watchProcessTree, type TreeRssSample } from './lib/memory.js';
+import { mapLimit, median } from './lib/timing.js';
+import { findFfmpeg, run } from './lib/tools.js';
+import { target, type Bench, type BenchTarget } from './lib/types.js';
+
+/**
+ * Issue target: a burst of 1,000 files dropped into the inbox at once is processed with
+ * bounded memory and bounded concurrency. Reported: the time from the last file landing to
+ * the last prompt ready, against `promptprep convert` on the same files, and the peak
+ * memory of both process trees (node + ffmpeg children).
+ *
+ * Both sides are the real CLI (`node <private build>/cli.js`), with the same ffmpeg.
+ */
+
+const RSS_LIMIT_MIB_DEFAULT = 600;
+const SAMPLE_MS = 25;
+
+function envInt(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}".`);
+  return n;
+}
+
+const pad = (i: number): string => String(i).padStart(4, '0');
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+const secs = (ms: number): string => `${fixed(ms / 1000, 2)} s`;
+
+interface Clip {
+  file: string;
+  ext: 'mp3' | 'flac' | 'wav';
+  seconds: number;
+}
+
+/** A speech-like aevalsrc expression (no commas, so no filtergraph escaping). */
+function speechExpr(seed: number): string {
+  const rand = prng(seed);
+  const f0 = (100 + rand() * 160).toFixed(2);
+  const syllable = (3 + rand() * 3).toFixed(2);
+  const amp = (0.12 + rand() * 0.1).toFixed(3);
+  const h2 = (0.3 + rand() * 0.5).toFixed(2);
+  return `${amp}*(0.5+0.5*sin(2*PI*${syllable}*t)^2)*(sin(2*PI*${f0}*t)+${h2}*sin(4*PI*${f0}*t))+0.02*(random(0)*2-1)`;
+}
+
+/** Distinct clips, 2-4 s: mostly MP3 (44.1 kHz stereo), every 10th FLAC (48 kHz), every 10th WAV (16-bit 16 kHz). */
+async function generateClips(ffmpeg: string, dir: string, count: number): Promise<Clip[]> {
+  const clips: Clip[] = Array.from({ length: count }, (_, i) => {
+    const ext = i % 10 === 8 ? 'flac' : i % 10 === 9 ? 'wav' : 'mp3';
+    return { file: path.join(dir, `clip_${pad(i)}.${ext}`), ext, seconds: 2 + ((i * 7) % 21) / 10 };
+  });
+  const groups: Clip[][] = [];
+  for (let i = 0; i < clips.length; i += 10) groups.push(clips.slice(i, i + 10));
+  await mapLimit(groups, os.availableParallelism(), async (group) => {
+    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
+    group.forEach((c, k) => args.push('-f', 'lavfi', '-i', `aevalsrc=${speechExpr(1000 + clips.indexOf(c) * 13 + k)}:s=44100:d=${c.seconds}`));
+    group.forEach((c, k) => {
+      const enc =
+        c.ext === 'mp3'
+          ? ['-ac', '2', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a', '128k']
+          : c.ext === 'flac'
+            ? ['-ac', '1', '-ar', '48000', '-c:a', 'flac']
+            : ['-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le'];
+      args.push('-map', `${k}:a`, ...enc, c.file);
+    });
+    await run(ffmpeg, args);
+  });
+  return clips;
+}
+
+/** Build src/ into a private dist, so a dist/ being edited or rebuilt by someone else is never used or touched. */
+async function buildCli(root: string, buildDir: string): Promise<{ cli: string; note: string }> {
+  const override = process.env.BENCH_WATCH_CLI;
+  if (override) {
+    const cli = path.resolve(override);
+    if (!existsSync(cli)) throw new Error(`BENCH_WATCH_CLI is "${override}", which does not exist.`);
+    return { cli, note: `${cli} (BENCH_WATCH_CLI)` };
+  }
+  const outDir = path.join(buildDir, 'dist');
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'];
+  const result = await new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(process.execPath, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+  // version.ts reads ../package.json relative to the built module.
+  await fs.copyFile(path.join(root, 'package.json'), path.join(buildDir, 'package.json'));
+  const cli = path.join(outDir, 'cli.js');
+  if (!existsSync(cli)) throw new Error(`tsc -p tsconfig.build.json emitted no cli.js:\n${result.output}`);
+  const rel = path.relative(root, cli);
+  return { cli, note: result.code === 0 ? `${rel} (built from the current src/ by this bench)` : `${rel} (tsc reported errors but emitted: ${result.output.split('\n')[0]})` };
+}
+
+/** Visible files (no dotfiles) directly in `dir` whose names end with one of `exts`. */
+async function countFiles(dir: string, exts: string[]): Promise<number> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => !n.startsWith('.') && exts.some((e) => n.endsWith(e))).length;
+}
+
+function vmRss(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+interface LogLine {
+  event?: string;
+  msg?: string;
+  converted?: number;
+  rejected?: number;
+  pending?: number;
+}
+
+/** The watcher as a child process: its JSON log lines on stderr, parsed as they arrive. */
+class WatcherProcess {
+  readonly child: ChildProcess;
+  readonly counts = new Map<string, number>();
+  /** Arrival time (bench clock, ms) of every line, by event. */
+  readonly times = new Map<string, number[]>();
+  readonly problems: string[] = [];
+  summary: LogLine | null = null;
+  stderrTail = '';
+  private buffered = '';
+  private waiters: { pred: () => boolean; resolve: () => void }[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) {
+    this.child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.resume();
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => this.onData(d));
+    this.exited = new Promise((resolve, reject) => {
+      this.child.once('error', reject);
+      this.child.once('close', (code, signal) => {
+        this.check();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  count(event: string): number {
+    return this.counts.get(event) ?? 0;
+  }
+
+  private onData(d: string): void {
+    const t = now();
+    this.buffered += d;
+    this.stderrTail = (this.stderrTail + d).slice(-4000);
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      if (!line.trim()) continue;
+      let j: LogLine;
+      try {
+        j = JSON.parse(line) as LogLine;
+      } catch {
+        this.problems.push(line.slice(0, 300));
+        continue;
+      }
+      const ev = j.event ?? '?';
+      this.counts.set(ev, this.count(ev) + 1);
+      let list = this.times.get(ev);
+      if (!list) this.times.set(ev, (list = []));
+      list.push(t);
+      if (ev === 'summary') this.summary = j;
+      if (ev === 'rejected' || ev === 'error' || ev === 'retry') this.problems.push(`${ev}: ${j.msg ?? ''}`.slice(0, 300));
+    }
+    this.check();
+  }
+
+  private check(): void {
+    const done = this.child.exitCode !== null || this.child.signalCode !== null;
+    this.waiters = this.waiters.filter((w) => {
+      if (done || w.pred()) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  /** Resolves when `pred` holds (checked on every log line) or the process has exited; rejects on timeout. */
+  until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${secs(timeoutMs)} waiting for ${what}; stderr tail:\n${this.stderrTail}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          if (pred()) resolve();
+          else reject(new Error(`the watcher exited (code ${this.child.exitCode}, signal ${this.child.signalCode}) before ${what}; stderr tail:\n${this.stderrTail}`));
+        },
+      });
+    });
+  }
+}
+
+function spawnTimed(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, watchMemory: boolean): Promise<{ ms: number; code: number | null; stdout: string; stderr: string; mem: TreeRssSample | null }> {
+  return new Promise((resolve, reject) => {
+    const start = now();
+    const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sampler = watchMemory && child.pid !== undefined ? watchProcessTree(child.pid, SAMPLE_MS) : null;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => {
+      sampler?.stop();
+      reject(err);
+    });
+    child.on('close', (code) => {
+      const ms = now() - start;
+      resolve({ ms, code, stdout, stderr, mem: sampler?.stop() ?? null });
+    });
+  });
+}
+
+/** Groups of 'converted' lines separated by quiet gaps: one group per watcher round (approximately). */
+function bursts(times: number[], gapMs: number): { start: number; end: number; n: number }[] {
+  const out: { start: number; end: number; n: number }[] = [];
+  for (const t of times) {
+    const last = out[out.length - 1];
+    if (last && t - last.end <= gapMs) {
+      last.end = t;
+      last.n++;
+    } else out.push({ start: t, end: t, n: 1 });
+  }
+  return out;
+}
+
+const bench: Bench = {
+  name: 'watch',
+  title: 'watch: a burst of 1,000 files dropped at once (promptprep watch) vs promptprep convert of the same files',
+  async run({ root, workDir, log }) {
+    const fileCount = envInt('BENCH_WATCH_FILES', 1000);
+    const distinct = Math.min(fileCount, envInt('BENCH_WATCH_DISTINCT', 20));
+    const stableMs = envInt('BENCH_WATCH_STABLE_MS', 1000, 0);
+    const rssLimitMiB = envInt('BENCH_WATCH_RSS_LIMIT_MIB', RSS_LIMIT_MIB_DEFAULT);
+    const timeoutMs = envInt('BENCH_WATCH_TIMEOUT_S', 180) * 1000;
+    const batchSizeRaw = process.env.BENCH_WATCH_BATCH_SIZE;
+    const batchSize = batchSizeRaw ? envInt('BENCH_WATCH_BATCH_SIZE', 64) : null;
+    const cpus = os.availableParallelism();
+    if (!procAvailable()) throw new Error('this bench samples the process trees from /proc (Linux only)');
+
+    const ffmpeg = findFfmpeg();
+    const env: NodeJS.ProcessEnv = { ...process.env, FFMPEG_PATH: ffmpeg, NO_COLOR: '1' };
+    delete env.PROMPTPREP_WATCH_POLL;
+    delete env.PROMPTPREP_LOG_LEVEL;
+    const build = await buildCli(root, path.join(workDir, 'build'));
+    const cli = build.cli;
+    // The CLI reads ./promptprep.config.json: run both commands in a directory holding only ours (if any).
+    const cwd = path.join(workDir, 'cwd');
+    await fs.mkdir(cwd, { recursive: true });
+    if (batchSize !== null) await fs.writeFile(path.join(cwd, 'promptprep.config.json'), `${JSON.stringify({ watch: { batchSize } })}\n`);
+
+    // --- fixture: distinct clips, then fileCount copies under distinct names
+    const genStart = now();
+    const clipDir = path.join(workDir, 'clips');
+    const sourcesDir = path.join(workDir, 'sources'); // what `convert` reads
+    const dropDir = path.join(workDir, 'drop-staging'); // same file system as the inbox: renamed in
+    for (const d of [clipDir, sourcesDir, dropDir]) await fs.mkdir(d, { recursive: true });
+    const clips = await generateClips(ffmpeg, clipDir, distinct);
+    const names: string[] = [];
+    const byExt = { mp3: 0, flac: 0, wav: 0 };
+    await mapLimit(Array.from({ length: fileCount }, (_, j) => j), 32, async (j) => {
+      const clip = clips[j % distinct] as Clip;
+      const name = `burst_${pad(j)}.${clip.ext}`;
+      names[j] = name;
+      byExt[clip.ext]++;
+      await fs.copyFile(clip.file, path.join(sourcesDir, name));
+      await fs.copyFile(clip.file, path.join(dropDir, name));
+    });
+    const srcBytes = (await Promise.all(names.map((n) => fs.stat(path.join(sourcesDir, n))))).reduce((a, s) => a + s.size, 0);
+    const audioSeconds = Array.from({ length: fileCount }, (_, j) => (clips[j % distinct] as Clip).seconds).reduce((a, b) => a + b, 0);
+    const genMs = now() - genStart;
+
+    // Node start-up of the CLI, to read the convert wall clock fairly (the watcher is already running when timed).
+    const startupRuns: number[] = [];
+    for (let i = 0; i < 3; i++) startupRuns.push((await spawnTimed(process.execPath, [cli, '--version'], { cwd, env }, false)).ms);
+    const startupMs = median(startupRuns);
+
+    // --- watch: start, wait for "watching", drop everything at once
+    const watchRoot = path.join(workDir, 'watchroot');
+    const inbox = path.join(watchRoot, 'inbox');
+    const w = new WatcherProcess(process.execPath, [cli, 'watch', watchRoot, '--stable-ms', String(stableMs), '--log-format', 'json'], { cwd, env });
+    if (w.child.pid === undefined) throw new Error('could not start the watcher');
+    const pid = w.child.pid;
+    const sampler = watchProcessTree(pid, SAMPLE_MS);
+    let treeMem: TreeRssSample | null = null;
+    let stopped = false;
+    try {
+      await w.until(() => w.count('watching') > 0, 30_000, 'the "watching" line');
+      const idleRss = vmRss(pid);
+
+      const dropStart = now();
+      for (const n of names) renameSync(path.join(dropDir, n), path.join(inbox, n));
+      const landed = now();
+
+      const settledOf = () => w.count('converted') + w.count('rejected');
+      await w.until(() => settledOf() >= fileCount, timeoutMs, `${int(fileCount)} converted/rejected lines (had ${int(settledOf())})`);
+      const convertedTimes = w.times.get('converted') ?? [];
+      const lastReady = Math.max(...convertedTimes, ...(w.times.get('rejected') ?? []));
+      await w.until(() => w.count('archived') + w.count('rejected') >= fileCount, 30_000, 'every source archived');
+      const allArchived = now();
+      treeMem = sampler.stop();
+      stopped = true;
+      const afterRss = vmRss(pid);
+
+      // Stop: SIGTERM finishes the round in flight (none) and exits 0.
+      const termAt = now();
+      w.child.kill('SIGTERM');
+      const exit = await Promise.race([
+        w.exited,
+        new Promise<{ code: null; signal: null }>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 15_000)),
+      ]);
+      const exitMs = now() - termAt;
+      if (exit.code === null && exit.signal === null) w.child.kill('SIGKILL');
+
+      const ready = await countFiles(path.join(watchRoot, 'ready'), ['.wav']);
+      const archived = await countFiles(path.join(watchRoot, 'archive'), ['.mp3', '.flac', '.wav']);
+      const inboxLeft = (await fs.readdir(inbox)).filter((n) => !n.startsWith('.')).length;
+      const rejectedFiles = await countFiles(path.join(watchRoot, 'rejected'), ['.mp3', '.flac', '.wav']);
+      const accounted = Math.min(ready, archived, w.count('converted'));
+
+      // --- convert the same files (a copy, still in the page cache) with the CLI
+      const outDir = path.join(workDir, 'convert-out');
+      const conv = await spawnTimed(process.execPath, [cli, 'convert', sourcesDir, '--out', outDir, '--no-progress'], { cwd, env }, true);
+      const convOut = await countFiles(outDir, ['.wav']);
+      if (conv.code !== 0 || convOut !== fileCount) {
+        throw new Error(`promptprep convert exited ${conv.code} with ${convOut}/${fileCount} outputs:\n${conv.stdout.slice(-2000)}\n${conv.stderr.slice(-2000)}`);
+      }
+
+      // --- numbers
+      const landMs = landed - dropStart;
+      const watchMs = lastReady - landed;
+      const watchNetMs = watchMs - stableMs;
+      const convMs = conv.ms;
+      const convNetMs = conv.ms - startupMs;
+      const maxFfmpeg = Math.max(0, treeMem.maxProcesses - 1); // the watcher starts no other processes
+      const firstQueued = Math.min(...(w.times.get('queued') ?? [NaN]));
+      const lastQueued = Math.max(...(w.times.get('queued') ?? [NaN]));
+      const firstConverted = Math.min(...convertedTimes);
+      const rounds = bursts(convertedTimes, 150);
+      const roundGaps = rounds.slice(1).map((r, i) => r.start - (rounds[i] as { end: number }).end);
+      const commitSpans = rounds.map((r) => r.end - r.start);
+
+      log(`ffmpeg:      ${ffmpeg} (both sides); CLI: node ${build.note}`);
+      log(`fixture:     ${int(fileCount)} sources, ${fixed(audioSeconds / fileCount, 1)} s average (2-4 s), ${mib(srcBytes)}: ${byExt.mp3} MP3 (44.1 kHz stereo 128k), ` +
+        `${byExt.flac} FLAC (48 kHz), ${byExt.wav} WAV (16-bit 16 kHz); copies of ${distinct} distinct clips under distinct names; made in ${secs(genMs)}`);
+      log(`watch:       node cli.js watch <root> --stable-ms ${stableMs} --log-format json (jobs = CPU count = ${cpus}; batchSize ${batchSize ?? '64 (default)'}); ` +
+        `all ${int(fileCount)} renamed into inbox/ in ${fixed(landMs, 0)} ms`);
+      log(`  landed -> last prompt ready   ${secs(watchMs)}   (${secs(watchNetMs)} without the ${stableMs} ms stability wait)   ${int((fileCount * 1000) / watchMs)} files/s`);
+      log(`  landed -> first/last queued   ${secs(firstQueued - landed)} / ${secs(lastQueued - landed)};  first converted ${secs(firstConverted - landed)};  all archived ${secs(allArchived - landed)}`);
+      log(`  rounds (converted-line bursts) ${rounds.length}: median ${fixed(median(rounds.map((r) => r.n)), 0)} files, ` +
+        `quiet gap before a burst median ${fixed(median(roundGaps), 0)} ms, burst (commit) span median ${fixed(median(commitSpans), 0)} ms`);
+      log(`  SIGTERM -> exit ${exit.code ?? `none (signal ${exit.signal ?? 'timeout'})`} in ${fixed(exitMs, 0)} ms; ` +
+        `summary ${w.summary ? `${w.summary.converted} converted, ${w.summary.rejected} rejected, ${w.summary.pending} pending` : 'missing'}`);
+      log(`  placed:      ready/ ${int(ready)} .wav, archive/ ${int(archived)} sources, rejected/ ${rejectedFiles}, inbox/ ${inboxLeft} left` +
+        (w.problems.length > 0 ? `; problems (${w.problems.length}): ${w.problems.slice(0, 3).join(' | ')}` : ''));
+      log(`convert:     node cli.js convert <copy of the same sources> --out <dir> --no-progress`);
+      log(`  wall clock ${secs(convMs)} (node start-up ${fixed(startupMs, 0)} ms included; ${secs(convNetMs)} without)   ${int((fileCount * 1000) / convMs)} files/s`);
+      log(`ratio:       watch / convert ${ratio(watchMs / convMs)} as measured; ${ratio(watchNetMs / convNetMs)} without the stability wait and the node start-up`);
+      const m = (x: TreeRssSample): string =>
+        `tree peak ${mib(x.peakTreeBytes)} (node VmHWM ${mib(x.rootHwmBytes)}, largest ffmpeg VmHWM ${mib(x.maxDescendantHwmBytes)}, up to ${x.maxProcesses - 1} ffmpeg at once, ${x.samples} samples)`;
+      log(`memory:      VmRSS of node + ffmpeg children summed from /proc every ${SAMPLE_MS} ms`);
+      log(`  watch      ${m(treeMem)}; node idle ${mib(idleRss)}, after the burst ${mib(afterRss)}`);
+      if (conv.mem) log(`  convert    ${m(conv.mem)}`);
+
+      const targets: BenchTarget[] = [
+        target({ description: `watcher process tree peak RSS during the ${int(fileCount)}-file burst, MiB (bounded)`, metric: 'watch_peak_tree_mib', kind: 'max', threshold: rssLimitMiB, actual: treeMem.peakTreeBytes / (1024 * 1024) }),
+        target({ description: `most ffmpeg processes the watcher ran at once <= CPU count (bounded concurrency)`, metric: 'watch_max_ffmpeg', kind: 'max', threshold: cpus, actual: maxFfmpeg }),
+        target({ description: `sources converted, in ready/ and archived (none rejected or left), of ${int(fileCount)}`, metric: 'watch_accounted', kind: 'min', threshold: fileCount, actual: accounted }),
+        target({ description: 'watcher exit code after SIGTERM', metric: 'watch_exit_code', kind: 'max', threshold: 0, actual: exit.code ?? NaN }),
+      ];
+      return {
+        targets,
+        metrics: {
+          files: fileCount,
+          stable_ms: stableMs,
+          batch_size: batchSize ?? 64,
+          cpus,
+          land_ms: landMs,
+          watch_landed_to_ready_ms: watchMs,
+          watch_landed_to_ready_minus_stable_ms: watchNetMs,
+          watch_first_queued_ms: firstQueued - landed,
+          watch_rounds: rounds.length,
+          convert_ms: convMs,
+          convert_minus_startup_ms: convNetMs,
+          node_startup_ms: startupMs,
+          ratio_watch_convert: watchMs / convMs,
+          ratio_watch_convert_net: watchNetMs / convNetMs,
+          watch_peak_tree_bytes: treeMem.peakTreeBytes,
+          watch_node_hwm_bytes: treeMem.rootHwmBytes,
+          watch_max_ffmpeg: maxFfmpeg,
+          convert_peak_tree_bytes: conv.mem?.peakTreeBytes ?? null,
+          convert_node_hwm_bytes: conv.mem?.rootHwmBytes ?? null,
+          convert_max_ffmpeg: conv.mem ? conv.mem.maxProcesses - 1 : null,
+          ready: ready,
+          archived: archived,
+          watch_exit_code: exit.code,
+        },
+      };
+    } finally {
+      if (!stopped) sampler.stop();
+      if (w.child.exitCode === null && w.child.signalCode === null) {
+        w.child.kill('SIGKILL');
+        await w.exited.catch(() => undefined);
+      }
+    }
+  },
+};
+
+export default bench;
