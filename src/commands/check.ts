@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
-import { isScene, SCENES, type Scene } from '../scenes.js';
+import { SCENES, type Scene } from '../scenes.js';
 import { checkFiles } from '../check.js';
 import { CHECK_FORMATS, renderCheckReport, type CheckFormat } from '../report/check-report.js';
 import type { Shard } from '../shard.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseShardOption, requireExistingPaths, UsageError } from './common.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface CheckFlags {
   format: CheckFormat;
@@ -13,7 +13,7 @@ interface CheckFlags {
   maxBytes?: number;
   shard?: Shard;
   config?: string;
-  scene?: string;
+  scene?: Scene;
 }
 
 export function checkCommand(): Command {
@@ -24,7 +24,7 @@ export function checkCommand(): Command {
     .option('--strict', 'treat warnings (quiet, clipping, silence, extra chunks...) as failures')
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
     .option('--shard <i/n>', 'check only the i-th of n stable slices of the files (CI matrix)', parseShardOption)
-    .option('--scene <scene>', `where the prompts will play, for scene rules such as the 5 s pre-call limit (one of: ${SCENES.join(', ')}); the config's "prompts" can set it per name`)
+    .option('--scene <scene>', `where the prompts will play, for scene rules such as the 5 s pre-call limit (one of: ${SCENES.join(', ')}); the config's "prompts" can set it per name`, parseSceneOption)
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
@@ -39,14 +39,10 @@ Examples:
     .action(async (paths: string[], flags: CheckFlags, cmd: Command) => {
       const { config, profile } = await loadCliConfig(flags.config);
       await requireExistingPaths(paths);
-      let scene: Scene | undefined;
-      if (flags.scene !== undefined) {
-        if (!isScene(flags.scene)) throw new UsageError(`--scene must be one of: ${SCENES.join(', ')} (got "${flags.scene}")`);
-        scene = flags.scene;
-      }
+      const scene = flags.scene;
       const report = await checkFiles(paths, {
-        sceneFor: (file) => resolvePromptInfo(config.prompts, path.basename(file)).scene ?? undefined,
-        ...(scene ? { scene } : {}),
+        // --scene wins over the config's per-name scenes
+        sceneFor: (file) => scene ?? resolvePromptInfo(config.prompts, path.basename(file)).scene ?? undefined,
         profile,
         maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
         strict: flags.strict ?? config.strict,

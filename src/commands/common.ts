@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
+import { isScene, SCENES, type Scene } from '../scenes.js';
 import { parseShard, type Shard } from '../shard.js';
 
 /** Exit codes shared by every command. */
@@ -44,4 +45,10 @@ export async function requireExistingPaths(paths: string[]): Promise<void> {
       throw new UsageError(`No such file or directory: ${p}`);
     }
   }
+}
+
+/** commander parser for --scene: one of the PrivateNumber scene names. */
+export function parseSceneOption(value: string): Scene {
+  if (!isScene(value)) throw new InvalidArgumentError(`must be one of: ${SCENES.join(', ')} (got "${value}")`);
+  return value;
 }

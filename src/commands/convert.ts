@@ -5,9 +5,9 @@ import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { ConvertFileResult, ConvertReport } from '../convert.js';
 import { jsonReplacer } from '../report/check-report.js';
 import { colorsFor } from '../report/colors.js';
-import { isScene, SCENES, type Scene } from '../scenes.js';
+import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseShardOption, requireExistingPaths, UsageError } from './common.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface ConvertFlags {
   out: string;
@@ -22,7 +22,7 @@ interface ConvertFlags {
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
-  scene?: string;
+  scene?: Scene;
   progress?: boolean;
   config?: string;
   ledger?: string | false;
@@ -44,7 +44,7 @@ export function convertCommand(): Command {
     .option('-n, --dry-run', 'say what would happen; write nothing')
     .option('--force', 'convert again even when an up-to-date output exists, and replace outputs promptprep did not write')
     .option('--json', 'print a JSON report on stdout')
-    .option('--scene <scene>', `where the prompts will play, for scene rules (one of: ${SCENES.join(', ')})`)
+    .option('--scene <scene>', `where the prompts will play, for scene rules (one of: ${SCENES.join(', ')})`, parseSceneOption)
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('--no-ledger', 'do not record the prepared prompts in the ledger')
@@ -67,11 +67,7 @@ Examples:
     .action(async (inputs: string[], flags: ConvertFlags) => {
       const { config, profile } = await loadCliConfig(flags.config);
       await requireExistingPaths(inputs);
-      let scene: Scene | undefined;
-      if (flags.scene !== undefined) {
-        if (!isScene(flags.scene)) throw new UsageError(`--scene must be one of: ${SCENES.join(', ')} (got "${flags.scene}")`);
-        scene = flags.scene;
-      }
+      const scene = flags.scene;
       const c = config.convert;
       const out = process.stdout;
       const err = process.stderr;
@@ -100,8 +96,8 @@ Examples:
         dryRun: flags.dryRun ?? false,
         force: flags.force ?? false,
         analysis: config.analysis,
-        ...(scene ? { scene } : {}),
-        sceneFor: (item) => resolvePromptInfo(config.prompts, path.basename(item.output)).scene ?? undefined,
+        // --scene wins over the config's per-name scenes
+        sceneFor: (item) => scene ?? resolvePromptInfo(config.prompts, path.basename(item.output)).scene ?? undefined,
         onStart: (total) => bar?.start(total, 0, { file: '' }),
         onFile: (res) => {
           if (bar) {

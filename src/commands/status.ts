@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import type { StatusRow } from '../ledger/ledger.js';
 import { isReviewState, REVIEW_STATES, type ReviewState } from '../ledger/states.js';
 import { colorsFor } from '../report/colors.js';
-import { isScene, SCENES } from '../scenes.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
+import { SCENES } from '../scenes.js';
+import { EXIT_FAILED, EXIT_OK, loadCliConfig, parseSceneOption, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
 const FAIL_ON = ['rejected', 'overdue', 'attention'] as const;
@@ -23,7 +23,7 @@ export function statusCommand(): Command {
   return new Command('status')
     .description('Where every prompt stands: current version, review state, since when, the reviewer\'s reason, and what needs a person.')
     .option('--json', 'print JSON')
-    .option('--scene <scene>', `only prompts of this scene (${SCENES.join(', ')})`)
+    .option('--scene <scene>', `only prompts of this scene (${SCENES.join(', ')})`, parseSceneOption)
     .option('--state <state>', `only prompts whose current version is in this state (${REVIEW_STATES.join(', ')})`)
     .option('--fail-on <list>', `exit 1 when any prompt is in one of these conditions (comma-separated: ${FAIL_ON.join(', ')}); a CI gate`)
     .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
@@ -42,7 +42,6 @@ Examples:
     )
     .action(async (flags: StatusFlags) => {
       const { config } = await loadCliConfig(flags.config);
-      if (flags.scene !== undefined && !isScene(flags.scene)) throw new UsageError(`--scene must be one of: ${SCENES.join(', ')}`);
       if (flags.state !== undefined && !isReviewState(flags.state)) throw new UsageError(`--state must be one of: ${REVIEW_STATES.join(', ')}`);
       const failOn = parseFailOn(flags.failOn);
       const ledger = await openCliLedger(config, flags.ledger);

@@ -30,6 +30,36 @@ export async function moveFile(from: string, to: string): Promise<void> {
   await syncDir(path.dirname(from));
 }
 
+/**
+ * Give `from` a second name `to` and leave `from` in place: a hard link, or where the file
+ * system has none, a complete copy made under a temporary name in `tempDir` (same file
+ * system as `to`) and renamed. Never replaces an existing file.
+ */
+export async function keepCopy(from: string, to: string, tempDir: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  try {
+    await fs.link(from, to);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') throw err;
+    const tmp = partialPathFor(to, tempDir);
+    try {
+      await fs.copyFile(from, tmp, fsConstants.COPYFILE_EXCL);
+      const handle = await fs.open(tmp, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (await exists(to)) throw Object.assign(new Error(`refusing to replace existing ${to}`), { code: 'EEXIST' });
+      await fs.rename(tmp, to);
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+  await syncDir(path.dirname(to));
+}
+
 export async function exists(p: string): Promise<boolean> {
   try {
     await fs.lstat(p);

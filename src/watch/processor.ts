@@ -10,7 +10,7 @@ import type { Profile } from '../profile.js';
 import type { Scene } from '../scenes.js';
 import { clearIntent, readIntent, writeIntent, type PlacementIntent } from './journal.js';
 import type { WatchLayout } from './layout.js';
-import { exists, freeName, moveFile } from './move.js';
+import { exists, freeName, keepCopy, moveFile } from './move.js';
 
 /**
  * One round of the drop folder: settled sources in, each one placed exactly once:
@@ -269,15 +269,16 @@ async function commit(c: Candidate, intent: PlacementIntent, staged: string, res
   let previousNote = '';
   if (intent.previous && (await exists(readyPath)) && (await sha256File(readyPath)) === intent.previous.sha256) {
     const dest = path.join(layout.archive, intent.previous.archiveAs);
-    if ((await exists(dest)) && (await sha256File(dest)) === intent.previous.sha256) {
-      await fs.unlink(readyPath);
-    } else {
-      await moveFile(readyPath, await freeName(path.dirname(dest), path.basename(dest)));
+    // The old prompt is archived as a second name (or a copy); it leaves ready/ only when the
+    // rename below replaces it, so a reader never finds ready/ without the prompt.
+    if (!((await exists(dest)) && (await sha256File(dest)) === intent.previous.sha256)) {
+      await keepCopy(readyPath, await freeName(path.dirname(dest), path.basename(dest)), layout.staging);
     }
     previousNote = `; the previous prompt was archived as ${path.relative(layout.root, dest)}`;
   }
   await fs.mkdir(path.dirname(readyPath), { recursive: true });
-  // Staging is inside the watch root: same file system, so this rename is atomic.
+  // Staging is inside the watch root: same file system, so this rename (a replacement,
+  // when there was a previous version) is atomic.
   await fs.rename(staged, readyPath);
   const record = JSON.parse(await fs.readFile(statsPathFor(staged), 'utf8')) as StatsRecord;
   record.output = readyPath;
