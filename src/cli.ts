@@ -47,8 +47,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`promptprep: ${err.message}\n`);
+    // A missing ffmpeg is a setup problem with a known fix, not a crash.
+    if (err instanceof UsageError || err instanceof ConfigError || (err as Error)?.name === 'FfmpegNotFoundError') {
+      process.stderr.write(`promptprep: ${(err as Error).message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

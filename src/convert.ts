@@ -429,7 +429,9 @@ async function decodeGroup(
   r: Resolved,
   info: { binary: FfmpegBinary; version: string; soxr: boolean },
 ): Promise<GroupOutcome> {
-  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'promptprep-'));
+  // Under the staging folder when there is one (watch cleans it at start), so a killed
+  // run leaves no decode scratch behind in the system temp folder.
+  const tmpDir = await fs.mkdtemp(path.join(r.stagingDir ?? os.tmpdir(), r.stagingDir ? '.decode-' : 'promptprep-'));
   try {
     const jobs: DecodeJob[] = group.map((p, i) => {
       const cap = decodeCap(p, r);

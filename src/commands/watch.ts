@@ -106,51 +106,59 @@ Examples:
         }
       }
       const prompts = config.prompts;
-      const summary = await runWatch({
-        sceneFor: (rel, name) => resolvePromptInfo(prompts, name, rel).scene ?? undefined,
-        onEvent: (event) => {
-          if (!ledger || event.type !== 'converted' || !event.prompt || !event.output) return;
-          const name = path.basename(event.output);
-          const info = resolvePromptInfo(prompts, name, event.source);
-          try {
-            ledger.recordPrepared({
-              name,
-              sha256: event.prompt.sha256,
-              bytes: event.prompt.bytes,
-              durationSeconds: event.prompt.durationSeconds,
-              source: event.source,
-              sourceSha256: event.prompt.sourceSha256 ?? null,
-              filePath: event.readyPath ?? null,
-              scene: info.scene,
-              description: info.description,
-              actor: 'watcher',
-            });
-          } catch (err) {
-            logger.error({ event: 'error', source: event.source }, `could not record ${name} in the ledger: ${(err as Error).message}`);
-          }
-          uploads?.kick();
-        },
-        root: root ?? w.root,
-        profile,
-        rename: flags.rename ?? c.rename,
-        stableMs: flags.stableMs ?? w.stableMs,
-        scanIntervalMs: w.scanIntervalMs,
-        poll: flags.poll ?? pollFromEnv(process.env) ?? w.poll,
-        pollIntervalMs: w.pollIntervalMs,
-        batchSize: w.batchSize,
-        once: flags.once ?? false,
-        signal: controller.signal,
-        logger,
-        convert: {
-          maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
-          onOversize: flags.onOversize ?? c.onOversize,
-          normalize: flags.normalize ?? c.normalize,
-          trimSilence: flags.trimSilence ?? c.trimSilence,
-          bandLimit: flags.bandLimit ?? c.bandLimit,
-          analysis: config.analysis,
-          ...(flags.jobs ?? c.jobs ? { jobs: (flags.jobs ?? c.jobs) as number } : {}),
-        },
-      });
+      let summary;
+      try {
+        summary = await runWatch({
+          sceneFor: (rel, name) => resolvePromptInfo(prompts, name, rel).scene ?? undefined,
+          onEvent: (event) => {
+            if (!ledger || event.type !== 'converted' || !event.prompt || !event.output) return;
+            const name = path.basename(event.output);
+            const info = resolvePromptInfo(prompts, name, event.source);
+            try {
+              ledger.recordPrepared({
+                name,
+                sha256: event.prompt.sha256,
+                bytes: event.prompt.bytes,
+                durationSeconds: event.prompt.durationSeconds,
+                source: event.source,
+                sourceSha256: event.prompt.sourceSha256 ?? null,
+                filePath: event.readyPath ?? null,
+                scene: info.scene,
+                description: info.description,
+                actor: 'watcher',
+              });
+            } catch (err) {
+              logger.error({ event: 'error', source: event.source }, `could not record ${name} in the ledger: ${(err as Error).message}`);
+            }
+            uploads?.kick();
+          },
+          root: root ?? w.root,
+          profile,
+          rename: flags.rename ?? c.rename,
+          stableMs: flags.stableMs ?? w.stableMs,
+          scanIntervalMs: w.scanIntervalMs,
+          poll: flags.poll ?? pollFromEnv(process.env) ?? w.poll,
+          pollIntervalMs: w.pollIntervalMs,
+          batchSize: w.batchSize,
+          once: flags.once ?? false,
+          signal: controller.signal,
+          logger,
+          convert: {
+            maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
+            onOversize: flags.onOversize ?? c.onOversize,
+            normalize: flags.normalize ?? c.normalize,
+            trimSilence: flags.trimSilence ?? c.trimSilence,
+            bandLimit: flags.bandLimit ?? c.bandLimit,
+            analysis: config.analysis,
+            ...(flags.jobs ?? c.jobs ? { jobs: (flags.jobs ?? c.jobs) as number } : {}),
+          },
+        });
+      } catch (err) {
+        await uploads?.stop();
+        ledger?.close();
+        if ((err as Error).name === 'WatchRootBusyError') throw new UsageError((err as Error).message);
+        throw err;
+      }
       await uploads?.stop();
       ledger?.close();
       process.off('SIGINT', onSignal);

@@ -59,13 +59,22 @@ const MAX_TRANSIENT_ATTEMPTS = 5;
 
 export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary> {
   const layout = layoutFor(options.root ?? 'watch');
+  await ensureLayout(layout);
+  // Fail now, not on the first file, when ffmpeg is missing.
+  await locateFfmpeg();
+  const lock = await acquireRootLock(layout);
+  try {
+    return await watchLocked(layout, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<WatchSummary> {
   const logger = options.logger ?? silentLogger();
   const stableMs = options.stableMs ?? 2000;
   const scanIntervalMs = options.scanIntervalMs ?? 250;
   const batchSize = options.batchSize ?? 64;
-  await ensureLayout(layout);
-  // Fail now, not on the first file, when ffmpeg is missing.
-  await locateFfmpeg();
   await cleanStaging(layout);
 
   const tracker = new StabilityTracker(stableMs);
@@ -191,6 +200,43 @@ export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary
   }
   summary.pending = (await listFiles(layout.inbox)).length;
   return summary;
+}
+
+export class WatchRootBusyError extends Error {
+  override name = 'WatchRootBusyError';
+}
+
+/**
+ * One watcher per root: two would clean each other's staging and race for the same
+ * sources. The lock names its process; a lock whose process is gone is taken over.
+ */
+async function acquireRootLock(layout: WatchLayout): Promise<{ release: () => Promise<void> }> {
+  const file = path.join(path.dirname(layout.journal), 'watch.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await fs.open(file, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return { release: () => fs.rm(file, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new WatchRootBusyError(`${layout.root} is already being watched by process ${pid}; stop it first (or remove ${file} if that process is not promptprep).`);
+    }
+    await fs.rm(file, { force: true }); // left by a process that is gone (killed, crashed)
+  }
+  throw new WatchRootBusyError(`could not take the lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Every non-ignored file under the inbox. */
