@@ -210,14 +210,27 @@ export class WatchRootBusyError extends Error {
  * One watcher per root: two would clean each other's staging and race for the same
  * sources. The lock names its process; a lock whose process is gone is taken over.
  */
+const heldRoots = new Set<string>();
+
 async function acquireRootLock(layout: WatchLayout): Promise<{ release: () => Promise<void> }> {
   const file = path.join(path.dirname(layout.journal), 'watch.lock');
+  // Our own pid in the file is a stale lock (a restarted container reuses pids) unless this
+  // very process holds the root.
+  if (heldRoots.has(layout.root)) {
+    throw new WatchRootBusyError(`${layout.root} is already being watched by this process (${process.pid}).`);
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await fs.open(file, 'wx');
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
-      return { release: () => fs.rm(file, { force: true }) };
+      heldRoots.add(layout.root);
+      return {
+        release: async () => {
+          heldRoots.delete(layout.root);
+          await fs.rm(file, { force: true });
+        },
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
