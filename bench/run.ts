@@ -14,6 +14,7 @@ const registry: Record<string, () => Promise<{ default: Bench }>> = {
   check: () => import('./check.bench.js'),
   convert: () => import('./convert.bench.js'),
   watch: () => import('./watch.bench.js'),
+  cec: () => import('./cec.bench.js'),
   ledger: () => import('./ledger.bench.js'),
 };
 

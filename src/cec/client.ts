@@ -49,6 +49,8 @@ export class CecError extends Error {
     /** The platform's returnCode, when it gave one. */
     readonly returnCode: string | null,
     readonly retryable: boolean,
+    /** The request went out but no answer came: the platform may or may not have acted on it. */
+    readonly ambiguous = false,
   ) {
     super(message);
   }
@@ -129,6 +131,7 @@ export class CecClient {
           UPLOAD_PATH,
           { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'X-APP-Key': this.o.credentials.appKey },
           JSON.stringify(request),
+          false,
         );
         const parsed = UploadResponseSchema.safeParse(body);
         if (!parsed.success) throw new CecError('the upload answer is not the documented JSON', 200, null, false);
@@ -153,7 +156,7 @@ export class CecClient {
   }
 
   /** One POST with the rate limit and the retry policy; returns the parsed JSON body. */
-  private async send(p: string, headers: Record<string, string>, body: string): Promise<unknown> {
+  private async send(p: string, headers: Record<string, string>, body: string, idempotent = true): Promise<unknown> {
     const tries = this.o.maxTries ?? 5;
     let delay = this.o.backoffMs ?? 200;
     let last: CecError | null = null;
@@ -175,7 +178,13 @@ export class CecClient {
         });
         text = await res.text();
       } catch (err) {
-        last = new CecError(`network error talking to ${this.o.baseUrl}: ${(err as Error).message}`, null, null, true);
+        const message = `network error talking to ${this.o.baseUrl}: ${describeNetworkError(err)}`;
+        // An upload is not idempotent: sent twice, it is stored twice. Retry only when the
+        // connection never opened; after that, say we do not know.
+        if (!idempotent && !neverSent(err)) {
+          throw new CecError(`${message}; the request may have reached the platform`, null, null, false, true);
+        }
+        last = new CecError(message, null, null, true);
         continue;
       } finally {
         // The request's slot in the 10-a-second window runs from its answer (see RateLimiter).
@@ -205,4 +214,19 @@ export class CecClient {
     }
     throw last ?? new CecError('request failed', null, null, true);
   }
+}
+
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
+
+/** The connection was never made, so nothing reached the platform. */
+function neverSent(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string; errors?: { code?: string }[] } } | null)?.cause;
+  if (cause?.code && NOT_CONNECTED.has(cause.code)) return true;
+  return (cause?.errors ?? []).length > 0 && (cause?.errors ?? []).every((e) => e.code !== undefined && NOT_CONNECTED.has(e.code));
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'no answer before the timeout';
+  return e?.cause?.code ? `${e.cause.code} (${e.cause.message ?? e.message})` : (e?.message ?? String(err));
 }

@@ -17,7 +17,7 @@ import { CallbackBodySchema, cecVoiceFileName } from './contract.js';
 
 export interface UploadOutcome {
   uploaded: { name: string; version: number; fileId: string; voiceFileName: string }[];
-  failed: { name: string; version: number; message: string }[];
+  failed: { name: string; version: number; message: string; interrupted?: boolean }[];
   /** Versions left alone: interrupted uploads that need a person. */
   needsAttention: { name: string; version: number; message: string }[];
 }
@@ -55,6 +55,7 @@ export async function uploadToCec(o: CecUploadOptions): Promise<UploadOutcome> {
         const v = o.ledger.findVersion(row.name, CEC_PLATFORM, row.version);
         const res = await uploadOne(v, o, logger);
         if ('fileId' in res) outcome.uploaded.push(res);
+        else if (res.interrupted) outcome.needsAttention.push({ name: res.name, version: res.version, message: res.message });
         else outcome.failed.push(res);
       }),
     ),
@@ -98,6 +99,12 @@ async function uploadOne(
     });
   } catch (err) {
     const message = err instanceof CecError ? err.message : `upload failed: ${(err as Error).message}`;
+    if (err instanceof CecError && err.ambiguous) {
+      // It may be on the platform already: stay "uploading" for a person to check.
+      o.ledger.noteError(v.versionId, CEC_PLATFORM, message, 'upload');
+      logger.warn({ event: 'upload-unknown', name: v.name, version: v.number }, `${v.name} v${v.number}: ${message}`);
+      return { name: v.name, version: v.number, message, interrupted: true };
+    }
     // The platform said no (or never answered): back to prepared, with its words on record.
     o.ledger.transition({ name: v.name, version: v.number, platform: CEC_PLATFORM, to: 'prepared', actor: 'upload', lastError: message });
     logger.warn({ event: 'upload-failed', name: v.name, version: v.number }, `${v.name} v${v.number}: ${message}`);

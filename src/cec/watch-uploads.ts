@@ -41,9 +41,14 @@ export async function startCecUploads(config: Config, ledger: Ledger, logger: Lo
     });
   };
   kick(); // prompts prepared earlier and never uploaded
+  // A platform outage longer than the client's retries leaves prompts prepared: try again
+  // every few minutes even when no new file arrives.
+  const timer = setInterval(kick, 5 * 60_000);
+  timer.unref();
   return {
     kick,
     async stop() {
+      clearInterval(timer);
       while (running) await running;
       await receiver.close();
     },
