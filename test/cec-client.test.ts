@@ -3,6 +3,8 @@
  * renewal, retries and their absence, the 10-a-second limit, and the emulator's own
  * checks of the documented contract. Requests are counted by a recording fetch.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CecError } from '../src/cec/client.js';
 import { MAX_FILE_INFO_BYTES, RC, TOKEN_PATH, UPLOAD_PATH, type UploadRequest } from '../src/cec/contract.js';
@@ -175,6 +177,36 @@ describe('retries', () => {
     expect(rec.log).toHaveLength(4);
     expect(rec.log.every((r) => r.error !== null)).toBe(true);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(25 + 50 + 100 - 5);
+  });
+
+  it('a connection cut after the upload was sent is not retried: it may be stored already', async () => {
+    // A server that takes the token, then drops every upload's connection once the body is in.
+    let uploads = 0;
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        if (request.url === TOKEN_PATH) {
+          response.writeHead(200, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ AccessToken: 'tok', ApplyType: 'Bearer', Expires: '600' }));
+          return;
+        }
+        uploads++;
+        request.socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = newClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { maxTries: 4, backoffMs: 10 });
+      const err = (await client.upload(req('cut')).catch((e: unknown) => e)) as CecError;
+      expect(err).toBeInstanceOf(CecError);
+      expect(err.ambiguous).toBe(true);
+      expect(err.retryable).toBe(false);
+      expect(err.message).toMatch(/may have reached the platform/);
+      expect(uploads).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 
   it('flow control from the platform is waited out and retried', async () => {
