@@ -206,38 +206,83 @@ class WatcherProcess {
   }
 }
 
-function spawnTimed(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, watchMemory: boolean): Promise<{ ms: number; code: number | null; stdout: string; stderr: string; mem: TreeRssSample | null }> {
+/** CPU seconds from /proc/<pid>/stat: the process itself, and its exited (waited-for) children — here ffmpeg. */
+interface Cpu {
+  self: number;
+  children: number;
+}
+
+const CLK_TCK = 100; // USER_HZ, 100 on every mainstream Linux build
+
+function procCpu(pid: number): Cpu | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    // fields 14-17 (utime, stime, cutime, cstime) are 11-14 once pid and comm are cut off
+    return { self: ((f[11] ?? 0) + (f[12] ?? 0)) / CLK_TCK, children: ((f[13] ?? 0) + (f[14] ?? 0)) / CLK_TCK };
+  } catch {
+    return null;
+  }
+}
+
+interface Timed {
+  ms: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  mem: TreeRssSample | null;
+  /** Last CPU reading before the process exited (up to SAMPLE_MS stale). */
+  cpu: Cpu | null;
+}
+
+function spawnTimed(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, watchMemory: boolean): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const start = now();
     const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    const sampler = watchMemory && child.pid !== undefined ? watchProcessTree(child.pid, SAMPLE_MS) : null;
+    const pid = child.pid;
+    const sampler = watchMemory && pid !== undefined ? watchProcessTree(pid, SAMPLE_MS) : null;
+    let cpu: Cpu | null = null;
+    const cpuTimer = watchMemory && pid !== undefined ? setInterval(() => (cpu = procCpu(pid) ?? cpu), SAMPLE_MS) : null;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => {
       sampler?.stop();
+      if (cpuTimer) clearInterval(cpuTimer);
       reject(err);
     });
     child.on('close', (code) => {
       const ms = now() - start;
-      resolve({ ms, code, stdout, stderr, mem: sampler?.stop() ?? null });
+      if (cpuTimer) clearInterval(cpuTimer);
+      resolve({ ms, code, stdout, stderr, mem: sampler?.stop() ?? null, cpu });
     });
   });
 }
 
-/** Groups of 'converted' lines separated by quiet gaps: one group per watcher round (approximately). */
-function bursts(times: number[], gapMs: number): { start: number; end: number; n: number }[] {
-  const out: { start: number; end: number; n: number }[] = [];
-  for (const t of times) {
-    const last = out[out.length - 1];
-    if (last && t - last.end <= gapMs) {
-      last.end = t;
-      last.n++;
-    } else out.push({ start: t, end: t, n: 1 });
+/**
+ * The watcher's rounds, from its log: it queues the settled sources in order and takes
+ * them `batchSize` at a time; a round's 'converted' lines all come after its conversion
+ * (probe, ffmpeg, conditioning, staged write) and interleave with its 'archived' lines
+ * while it commits (rename into ready/, stats record, source to archive/, fsyncs).
+ */
+function roundPhases(w: WatcherProcess, batchSize: number, start: number): { convertMs: number[]; commitMs: number[] } {
+  const conv = w.times.get('converted') ?? [];
+  const arch = w.times.get('archived') ?? [];
+  const convertMs: number[] = [];
+  const commitMs: number[] = [];
+  let prevEnd = start;
+  for (let i = 0; i < conv.length; i += batchSize) {
+    const first = conv[i] as number;
+    const end = arch[Math.min(arch.length, i + batchSize) - 1] ?? first;
+    convertMs.push(first - prevEnd);
+    commitMs.push(end - first);
+    prevEnd = end;
   }
-  return out;
+  return { convertMs, commitMs };
 }
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 const bench: Bench = {
   name: 'watch',
@@ -250,8 +295,10 @@ const bench: Bench = {
     const timeoutMs = envInt('BENCH_WATCH_TIMEOUT_S', 180) * 1000;
     const batchSizeRaw = process.env.BENCH_WATCH_BATCH_SIZE;
     const batchSize = batchSizeRaw ? envInt('BENCH_WATCH_BATCH_SIZE', 64) : null;
+    const effectiveBatch = batchSize ?? 64; // the config default (src/config.ts watch.batchSize)
     const cpus = os.availableParallelism();
     if (!procAvailable()) throw new Error('this bench samples the process trees from /proc (Linux only)');
+    const loadBefore = os.loadavg()[0] ?? 0;
 
     const ffmpeg = findFfmpeg();
     const env: NodeJS.ProcessEnv = { ...process.env, FFMPEG_PATH: ffmpeg, NO_COLOR: '1' };
@@ -290,6 +337,21 @@ const bench: Bench = {
     for (let i = 0; i < 3; i++) startupRuns.push((await spawnTimed(process.execPath, [cli, '--version'], { cwd, env }, false)).ms);
     const startupMs = median(startupRuns);
 
+    // `promptprep convert` on the same files, run before and after the watch run (the mean is
+    // compared), so a machine that gets busier or quieter during the bench biases neither side.
+    let convSeq = 0;
+    const convertRun = async (): Promise<Timed> => {
+      const outDir = path.join(workDir, `convert-out-${++convSeq}`);
+      const r = await spawnTimed(process.execPath, [cli, 'convert', sourcesDir, '--out', outDir, '--no-progress'], { cwd, env }, true);
+      const n = await countFiles(outDir, ['.wav']);
+      if (r.code !== 0 || n !== fileCount) {
+        throw new Error(`promptprep convert exited ${r.code} with ${n}/${fileCount} outputs:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+      }
+      await fs.rm(outDir, { recursive: true, force: true });
+      return r;
+    };
+    const conv1 = await convertRun();
+
     // --- watch: start, wait for "watching", drop everything at once
     const watchRoot = path.join(workDir, 'watchroot');
     const inbox = path.join(watchRoot, 'inbox');
@@ -297,11 +359,11 @@ const bench: Bench = {
     if (w.child.pid === undefined) throw new Error('could not start the watcher');
     const pid = w.child.pid;
     const sampler = watchProcessTree(pid, SAMPLE_MS);
-    let treeMem: TreeRssSample | null = null;
     let stopped = false;
     try {
       await w.until(() => w.count('watching') > 0, 30_000, 'the "watching" line');
       const idleRss = vmRss(pid);
+      const cpuAtStart = procCpu(pid) ?? { self: 0, children: 0 };
 
       const dropStart = now();
       for (const n of names) renameSync(path.join(dropDir, n), path.join(inbox, n));
@@ -313,9 +375,11 @@ const bench: Bench = {
       const lastReady = Math.max(...convertedTimes, ...(w.times.get('rejected') ?? []));
       await w.until(() => w.count('archived') + w.count('rejected') >= fileCount, 30_000, 'every source archived');
       const allArchived = now();
-      treeMem = sampler.stop();
+      const treeMem = sampler.stop();
       stopped = true;
       const afterRss = vmRss(pid);
+      const cpuAtEnd = procCpu(pid) ?? cpuAtStart;
+      const watchCpu = { self: cpuAtEnd.self - cpuAtStart.self, children: cpuAtEnd.children - cpuAtStart.children };
 
       // Stop: SIGTERM finishes the round in flight (none) and exits 0.
       const termAt = now();
@@ -333,54 +397,59 @@ const bench: Bench = {
       const rejectedFiles = await countFiles(path.join(watchRoot, 'rejected'), ['.mp3', '.flac', '.wav']);
       const accounted = Math.min(ready, archived, w.count('converted'));
 
-      // --- convert the same files (a copy, still in the page cache) with the CLI
-      const outDir = path.join(workDir, 'convert-out');
-      const conv = await spawnTimed(process.execPath, [cli, 'convert', sourcesDir, '--out', outDir, '--no-progress'], { cwd, env }, true);
-      const convOut = await countFiles(outDir, ['.wav']);
-      if (conv.code !== 0 || convOut !== fileCount) {
-        throw new Error(`promptprep convert exited ${conv.code} with ${convOut}/${fileCount} outputs:\n${conv.stdout.slice(-2000)}\n${conv.stderr.slice(-2000)}`);
-      }
+      const conv2 = await convertRun();
+      const loadAfter = os.loadavg()[0] ?? 0;
 
       // --- numbers
       const landMs = landed - dropStart;
       const watchMs = lastReady - landed;
       const watchNetMs = watchMs - stableMs;
-      const convMs = conv.ms;
-      const convNetMs = conv.ms - startupMs;
+      const convMs = (conv1.ms + conv2.ms) / 2;
+      const convNetMs = convMs - startupMs;
       const maxFfmpeg = Math.max(0, treeMem.maxProcesses - 1); // the watcher starts no other processes
-      const firstQueued = Math.min(...(w.times.get('queued') ?? [NaN]));
-      const lastQueued = Math.max(...(w.times.get('queued') ?? [NaN]));
+      const queuedTimes = w.times.get('queued') ?? [];
+      const firstQueued = Math.min(...queuedTimes);
+      const lastQueued = Math.max(...queuedTimes);
       const firstConverted = Math.min(...convertedTimes);
-      const rounds = bursts(convertedTimes, 150);
-      const roundGaps = rounds.slice(1).map((r, i) => r.start - (rounds[i] as { end: number }).end);
-      const commitSpans = rounds.map((r) => r.end - r.start);
+      const phases = roundPhases(w, effectiveBatch, lastQueued);
+      const convertPhaseMs = sum(phases.convertMs);
+      const commitPhaseMs = sum(phases.commitMs);
+      const firstCommits = phases.commitMs.slice(0, 2);
+      const lastCommits = phases.commitMs.slice(-2);
+      const convMem = conv2.mem ?? conv1.mem;
+      const convCpu = conv2.cpu ?? conv1.cpu;
 
       log(`ffmpeg:      ${ffmpeg} (both sides); CLI: node ${build.note}`);
+      log(`machine:     ${cpus} CPU(s), 1-min load average ${fixed(loadBefore, 2)} before the bench (${fixed(loadAfter, 2)} after, this bench's own load included)` +
+        (loadBefore > 0.5 * cpus ? ' — BUSY: other work shares the CPUs, times are inflated and noisy' : ''));
       log(`fixture:     ${int(fileCount)} sources, ${fixed(audioSeconds / fileCount, 1)} s average (2-4 s), ${mib(srcBytes)}: ${byExt.mp3} MP3 (44.1 kHz stereo 128k), ` +
         `${byExt.flac} FLAC (48 kHz), ${byExt.wav} WAV (16-bit 16 kHz); copies of ${distinct} distinct clips under distinct names; made in ${secs(genMs)}`);
       log(`watch:       node cli.js watch <root> --stable-ms ${stableMs} --log-format json (jobs = CPU count = ${cpus}; batchSize ${batchSize ?? '64 (default)'}); ` +
         `all ${int(fileCount)} renamed into inbox/ in ${fixed(landMs, 0)} ms`);
       log(`  landed -> last prompt ready   ${secs(watchMs)}   (${secs(watchNetMs)} without the ${stableMs} ms stability wait)   ${int((fileCount * 1000) / watchMs)} files/s`);
       log(`  landed -> first/last queued   ${secs(firstQueued - landed)} / ${secs(lastQueued - landed)};  first converted ${secs(firstConverted - landed)};  all archived ${secs(allArchived - landed)}`);
-      log(`  rounds (converted-line bursts) ${rounds.length}: median ${fixed(median(rounds.map((r) => r.n)), 0)} files, ` +
-        `quiet gap before a burst median ${fixed(median(roundGaps), 0)} ms, burst (commit) span median ${fixed(median(commitSpans), 0)} ms`);
+      log(`  ${phases.convertMs.length} rounds of <= ${effectiveBatch}, one after the other: converting ${secs(convertPhaseMs)} (median ${fixed(median(phases.convertMs), 0)} ms/round), ` +
+        `committing ${secs(commitPhaseMs)} (first rounds ${firstCommits.map((m) => fixed(m, 0)).join(', ')} ms, last ${lastCommits.map((m) => fixed(m, 0)).join(', ')} ms)`);
+      log(`  CPU during the burst: node ${secs(watchCpu.self * 1000)}, ffmpeg ${secs(watchCpu.children * 1000)} ` +
+        `(${fixed(((watchCpu.self + watchCpu.children) * 1000 * 100) / ((allArchived - landed) * cpus), 0)}% of ${cpus} CPU(s) from landing to all archived)`);
       log(`  SIGTERM -> exit ${exit.code ?? `none (signal ${exit.signal ?? 'timeout'})`} in ${fixed(exitMs, 0)} ms; ` +
         `summary ${w.summary ? `${w.summary.converted} converted, ${w.summary.rejected} rejected, ${w.summary.pending} pending` : 'missing'}`);
-      log(`  placed:      ready/ ${int(ready)} .wav, archive/ ${int(archived)} sources, rejected/ ${rejectedFiles}, inbox/ ${inboxLeft} left` +
-        (w.problems.length > 0 ? `; problems (${w.problems.length}): ${w.problems.slice(0, 3).join(' | ')}` : ''));
-      log(`convert:     node cli.js convert <copy of the same sources> --out <dir> --no-progress`);
-      log(`  wall clock ${secs(convMs)} (node start-up ${fixed(startupMs, 0)} ms included; ${secs(convNetMs)} without)   ${int((fileCount * 1000) / convMs)} files/s`);
+      log(`  placed:      ready/ ${int(ready)} .wav, archive/ ${int(archived)} sources, rejected/ ${rejectedFiles}, inbox/ ${inboxLeft} left`);
+      if (w.problems.length > 0) log(`  stderr/problems (${w.problems.length}): ${w.problems.slice(0, 3).join(' | ')}`);
+      log(`convert:     node cli.js convert <copy of the same sources> --out <fresh dir> --no-progress, once before and once after the watch run`);
+      log(`  wall clock ${secs(convMs)} mean (${secs(conv1.ms)}, ${secs(conv2.ms)}; node start-up ${fixed(startupMs, 0)} ms included, ${secs(convNetMs)} without)   ${int((fileCount * 1000) / convMs)} files/s`);
+      if (convCpu) log(`  CPU: node ${secs(convCpu.self * 1000)}, ffmpeg ${secs(convCpu.children * 1000)} (start-up included)`);
       log(`ratio:       watch / convert ${ratio(watchMs / convMs)} as measured; ${ratio(watchNetMs / convNetMs)} without the stability wait and the node start-up`);
       const m = (x: TreeRssSample): string =>
         `tree peak ${mib(x.peakTreeBytes)} (node VmHWM ${mib(x.rootHwmBytes)}, largest ffmpeg VmHWM ${mib(x.maxDescendantHwmBytes)}, up to ${x.maxProcesses - 1} ffmpeg at once, ${x.samples} samples)`;
       log(`memory:      VmRSS of node + ffmpeg children summed from /proc every ${SAMPLE_MS} ms`);
       log(`  watch      ${m(treeMem)}; node idle ${mib(idleRss)}, after the burst ${mib(afterRss)}`);
-      if (conv.mem) log(`  convert    ${m(conv.mem)}`);
+      if (convMem) log(`  convert    ${m(convMem)}`);
 
       const targets: BenchTarget[] = [
         target({ description: `watcher process tree peak RSS during the ${int(fileCount)}-file burst, MiB (bounded)`, metric: 'watch_peak_tree_mib', kind: 'max', threshold: rssLimitMiB, actual: treeMem.peakTreeBytes / (1024 * 1024) }),
         target({ description: `most ffmpeg processes the watcher ran at once <= CPU count (bounded concurrency)`, metric: 'watch_max_ffmpeg', kind: 'max', threshold: cpus, actual: maxFfmpeg }),
-        target({ description: `sources converted, in ready/ and archived (none rejected or left), of ${int(fileCount)}`, metric: 'watch_accounted', kind: 'min', threshold: fileCount, actual: accounted }),
+        target({ description: `sources converted, in ready/ and archived, of ${int(fileCount)}`, metric: 'watch_accounted', kind: 'min', threshold: fileCount, actual: accounted }),
         target({ description: 'watcher exit code after SIGTERM', metric: 'watch_exit_code', kind: 'max', threshold: 0, actual: exit.code ?? NaN }),
       ];
       return {
@@ -388,27 +457,40 @@ const bench: Bench = {
         metrics: {
           files: fileCount,
           stable_ms: stableMs,
-          batch_size: batchSize ?? 64,
+          batch_size: effectiveBatch,
           cpus,
+          load_before: loadBefore,
+          load_after: loadAfter,
           land_ms: landMs,
           watch_landed_to_ready_ms: watchMs,
           watch_landed_to_ready_minus_stable_ms: watchNetMs,
           watch_first_queued_ms: firstQueued - landed,
-          watch_rounds: rounds.length,
+          watch_rounds: phases.convertMs.length,
+          watch_convert_phase_ms: convertPhaseMs,
+          watch_commit_phase_ms: commitPhaseMs,
+          watch_node_cpu_s: watchCpu.self,
+          watch_ffmpeg_cpu_s: watchCpu.children,
           convert_ms: convMs,
+          convert_ms_before: conv1.ms,
+          convert_ms_after: conv2.ms,
           convert_minus_startup_ms: convNetMs,
+          convert_node_cpu_s: convCpu?.self ?? null,
+          convert_ffmpeg_cpu_s: convCpu?.children ?? null,
           node_startup_ms: startupMs,
           ratio_watch_convert: watchMs / convMs,
           ratio_watch_convert_net: watchNetMs / convNetMs,
           watch_peak_tree_bytes: treeMem.peakTreeBytes,
           watch_node_hwm_bytes: treeMem.rootHwmBytes,
           watch_max_ffmpeg: maxFfmpeg,
-          convert_peak_tree_bytes: conv.mem?.peakTreeBytes ?? null,
-          convert_node_hwm_bytes: conv.mem?.rootHwmBytes ?? null,
-          convert_max_ffmpeg: conv.mem ? conv.mem.maxProcesses - 1 : null,
-          ready: ready,
-          archived: archived,
+          convert_peak_tree_bytes: convMem?.peakTreeBytes ?? null,
+          convert_node_hwm_bytes: convMem?.rootHwmBytes ?? null,
+          convert_max_ffmpeg: convMem ? convMem.maxProcesses - 1 : null,
+          ready,
+          archived,
+          rejected: rejectedFiles,
+          inbox_left: inboxLeft,
           watch_exit_code: exit.code,
+          watch_stderr_problems: w.problems.length,
         },
       };
     } finally {
