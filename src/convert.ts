@@ -227,9 +227,6 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     results.set(item, res);
     options.onFile?.(res);
   };
-  const fail = (item: ConvertItem, errors: Finding[], warnings: Finding[] = []): void =>
-    emit({ source: item.source, output: null, status: 'failed', errors, warnings }, item);
-
   // ffmpeg is looked up only when a source needs it: a batch of conforming A-law files converts without it.
   let binaryPromise: Promise<{ binary: FfmpegBinary; version: string; soxr: boolean }> | null = null;
   const ffmpegInfo = () =>
@@ -240,16 +237,17 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     })());
 
   const ioLimit = pLimit(8);
-  const pending: Pending[] = [];
-  await Promise.all(
+  const prepared = await Promise.all(
     items.map((item) =>
       ioLimit(async () => {
-        const prepared = await prepare(item, r, ffmpegInfo);
-        if ('result' in prepared) emit(prepared.result, item);
-        else pending.push(prepared.pending);
+        const res = await prepare(item, r, ffmpegInfo);
+        if ('result' in res) emit(res.result, item);
+        return res;
       }),
     ),
   );
+  // In the order given, so groups (and logs) do not depend on which probe finished first.
+  const pending = prepared.flatMap((res) => ('pending' in res ? [res.pending] : []));
 
   if (r.dryRun) {
     for (const p of pending) emit({ source: p.item.source, output: p.item.output, status: 'planned', errors: [], warnings: p.warnings }, p.item);

@@ -14,16 +14,7 @@ export async function moveFile(from: string, to: string): Promise<void> {
     await fs.rename(from, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    const tmp = partialPathFor(to);
-    await fs.copyFile(from, tmp, fsConstants.COPYFILE_EXCL);
-    const handle = await fs.open(tmp, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, to);
-    await syncDir(path.dirname(to));
+    await copyDurably(from, to);
     await fs.unlink(from);
   }
   await syncDir(path.dirname(to));
@@ -42,20 +33,29 @@ export async function keepCopy(from: string, to: string, tempDir: string): Promi
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOENT') throw err;
-    const tmp = partialPathFor(to, tempDir);
+    await copyDurably(from, to, tempDir);
+  }
+  await syncDir(path.dirname(to));
+}
+
+/**
+ * A copy that appears under `to` only complete and on disk: written under a temporary
+ * name (in `tempDir`, else beside `to`), synced, then renamed. Never replaces `to`.
+ */
+async function copyDurably(from: string, to: string, tempDir?: string): Promise<void> {
+  const tmp = partialPathFor(to, tempDir);
+  try {
+    await fs.copyFile(from, tmp, fsConstants.COPYFILE_EXCL);
+    const handle = await fs.open(tmp, 'r');
     try {
-      await fs.copyFile(from, tmp, fsConstants.COPYFILE_EXCL);
-      const handle = await fs.open(tmp, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      if (await exists(to)) throw Object.assign(new Error(`refusing to replace existing ${to}`), { code: 'EEXIST' });
-      await fs.rename(tmp, to);
+      await handle.sync();
     } finally {
-      await fs.rm(tmp, { force: true });
+      await handle.close();
     }
+    if (await exists(to)) throw Object.assign(new Error(`refusing to replace existing ${to}`), { code: 'EEXIST' });
+    await fs.rename(tmp, to);
+  } finally {
+    await fs.rm(tmp, { force: true });
   }
   await syncDir(path.dirname(to));
 }
