@@ -7,6 +7,7 @@ import { startEmulator } from '../src/cec/emulator.js';
 import { uploadToCec } from '../src/cec/uploader.js';
 import { CecConfigSchema } from '../src/config.js';
 import { Ledger } from '../src/ledger/ledger.js';
+import { envInt } from './lib/env.js';
 import { canonicalAlawPrompt, synthSpeechLike } from './lib/audio.js';
 import { fixed, int } from './lib/format.js';
 import { target, type Bench } from './lib/types.js';
@@ -26,13 +27,6 @@ const LIMIT = 10;
 const APP_KEY = 'bench-app-key';
 const APP_SECRET = 'bench-app-secret';
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
-  return n;
-}
 
 /** The most timestamps (ms) in any window [t, t + windowMs). */
 function maxInWindow(times: number[], windowMs = 1000): number {

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkFiles } from '../src/check.js';
+import { envInt } from './lib/env.js';
 import { canonicalAlawPrompt, synthSpeechLike } from './lib/audio.js';
 import { fixed, int, mib, ratio, us } from './lib/format.js';
 import { withPeakRss } from './lib/memory.js';
@@ -17,13 +18,6 @@ import { target, type Bench } from './lib/types.js';
 const TARGET_RATIO = 50;
 const DISTINCT_CLIPS = 8;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
-  return n;
-}
 
 interface ProbeJson {
   streams?: { codec_name?: string; sample_rate?: string; channels?: number }[];

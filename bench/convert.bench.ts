@@ -6,11 +6,13 @@ import { convertFiles } from '../src/convert.js';
 import { filterChain } from '../src/decode-plan.js';
 import { ffmpegFeatures, locateFfmpeg } from '../src/ffmpeg.js';
 import { probeSource } from '../src/source-probe.js';
+import { envInt } from './lib/env.js';
 import { prng } from './lib/audio.js';
 import { fixed, int, mib, ratio } from './lib/format.js';
 import { gcIfExposed, procAvailable, watchProcessTree, type TreeRssSample } from './lib/memory.js';
 import { mapLimit, median, time } from './lib/timing.js';
 import { run } from './lib/tools.js';
+import { buildPrivateCli } from './lib/build.js';
 import { target, type Bench, type BenchTarget } from './lib/types.js';
 
 /**
@@ -32,13 +34,6 @@ const SOURCE_RATE = 44100;
 /** Outputs of one ffmpeg process while generating fixtures. */
 const GEN_GROUP = 25;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
-  return n;
-}
 
 /**
  * CPU seconds used so far by this process plus every child it has reaped (and theirs):
@@ -174,32 +169,6 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
   return x.equals(y);
 }
 
-/** Build src/ into a private dist for the CLI runs, so a concurrently edited dist/ is never touched. */
-async function buildCli(root: string, buildDir: string): Promise<{ cli: string; note: string }> {
-  const override = process.env.BENCH_CONVERT_CLI;
-  if (override) {
-    const cli = path.resolve(override);
-    if (!existsSync(cli)) throw new Error(`BENCH_CONVERT_CLI is "${override}", which does not exist.`);
-    return { cli, note: `${cli} (BENCH_CONVERT_CLI)` };
-  }
-  const outDir = path.join(buildDir, 'dist');
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'];
-  const result = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(process.execPath, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
-  });
-  // version.ts reads ../package.json relative to the built module.
-  await fs.copyFile(path.join(root, 'package.json'), path.join(buildDir, 'package.json'));
-  const cli = path.join(outDir, 'cli.js');
-  if (!existsSync(cli)) throw new Error(`tsc -p tsconfig.build.json emitted no cli.js:\n${result.output}`);
-  const rel = path.relative(root, cli);
-  if (result.code !== 0) {
-    return { cli, note: `${rel} (built from src/ by this bench; tsc reported errors but emitted: ${result.output.split('\n')[0]})` };
-  }
-  return { cli, note: `${rel} (built from the current src/ by this bench with tsconfig.build.json)` };
-}
 
 const bench: Bench = {
   name: 'convert',
@@ -223,7 +192,7 @@ const bench: Bench = {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, FFMPEG_PATH: ffmpeg };
     const ourFilters = filterChain({ sampleRate: 8000, channels: 1, soxr: features.soxr, bandLimit: false }).join(',');
 
-    const build = await time(() => buildCli(root, path.join(workDir, 'build')));
+    const build = await time(() => buildPrivateCli(root, path.join(workDir, 'build'), 'BENCH_CONVERT_CLI'));
     const cli = build.value.cli;
 
     // --- fixtures

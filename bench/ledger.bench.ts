@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { Ledger, type StatusRow, type VersionRow } from '../src/ledger/ledger.js';
 import { isOverdue } from '../src/ledger/working-days.js';
 import { SCENES } from '../src/scenes.js';
+import { envInt } from './lib/env.js';
 import { fixed, int, ratio } from './lib/format.js';
 import { median, time } from './lib/timing.js';
 import { target, type Bench } from './lib/types.js';
@@ -20,13 +21,6 @@ const LIBRARY_TARGET_MS = 500;
 const CLI_TARGET_MS = 1500;
 const execFileP = promisify(execFile);
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
-  return n;
-}
 
 /** 10,000 prompts in every state, some with 2-3 versions, built through the library in one transaction. */
 function buildLedger(file: string, prompts: number): { versions: number; events: number; states: Record<string, number> } {

@@ -2,11 +2,13 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { envInt } from './lib/env.js';
 import { prng } from './lib/audio.js';
 import { fixed, int, mib, ratio } from './lib/format.js';
 import { procAvailable, watchProcessTree, type TreeRssSample } from './lib/memory.js';
 import { mapLimit, median } from './lib/timing.js';
 import { findFfmpeg, run } from './lib/tools.js';
+import { buildPrivateCli } from './lib/build.js';
 import { target, type Bench, type BenchTarget } from './lib/types.js';
 
 /**
@@ -21,13 +23,6 @@ import { target, type Bench, type BenchTarget } from './lib/types.js';
 const RSS_LIMIT_MIB_DEFAULT = 600;
 const SAMPLE_MS = 25;
 
-function envInt(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}".`);
-  return n;
-}
 
 const pad = (i: number): string => String(i).padStart(4, '0');
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -74,29 +69,6 @@ async function generateClips(ffmpeg: string, dir: string, count: number): Promis
   return clips;
 }
 
-/** Build src/ into a private dist, so a dist/ being edited or rebuilt by someone else is never used or touched. */
-async function buildCli(root: string, buildDir: string): Promise<{ cli: string; note: string }> {
-  const override = process.env.BENCH_WATCH_CLI;
-  if (override) {
-    const cli = path.resolve(override);
-    if (!existsSync(cli)) throw new Error(`BENCH_WATCH_CLI is "${override}", which does not exist.`);
-    return { cli, note: `${cli} (BENCH_WATCH_CLI)` };
-  }
-  const outDir = path.join(buildDir, 'dist');
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'];
-  const result = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(process.execPath, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
-  });
-  // version.ts reads ../package.json relative to the built module.
-  await fs.copyFile(path.join(root, 'package.json'), path.join(buildDir, 'package.json'));
-  const cli = path.join(outDir, 'cli.js');
-  if (!existsSync(cli)) throw new Error(`tsc -p tsconfig.build.json emitted no cli.js:\n${result.output}`);
-  const rel = path.relative(root, cli);
-  return { cli, note: result.code === 0 ? `${rel} (built from the current src/ by this bench)` : `${rel} (tsc reported errors but emitted: ${result.output.split('\n')[0]})` };
-}
 
 /** Visible files (no dotfiles) directly in `dir` whose names end with one of `exts`. */
 async function countFiles(dir: string, exts: string[]): Promise<number> {
@@ -304,7 +276,7 @@ const bench: Bench = {
     const env: NodeJS.ProcessEnv = { ...process.env, FFMPEG_PATH: ffmpeg, NO_COLOR: '1' };
     delete env.PROMPTPREP_WATCH_POLL;
     delete env.PROMPTPREP_LOG_LEVEL;
-    const build = await buildCli(root, path.join(workDir, 'build'));
+    const build = await buildPrivateCli(root, path.join(workDir, 'build'), 'BENCH_WATCH_CLI');
     const cli = build.cli;
     // The CLI reads ./promptprep.config.json: run both commands in a directory holding only ours (if any).
     const cwd = path.join(workDir, 'cwd');

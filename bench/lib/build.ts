@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Build src/ into a private dist for CLI runs, so a dist/ being rebuilt by someone else
+ * (another session, a test run) is never used or touched. `overrideVar` names an
+ * environment variable that points at an existing cli.js instead.
+ */
+export async function buildPrivateCli(root: string, buildDir: string, overrideVar: string): Promise<{ cli: string; note: string }> {
+  const override = process.env[overrideVar];
+  if (override) {
+    const cli = path.resolve(override);
+    if (!existsSync(cli)) throw new Error(`${overrideVar} is "${override}", which does not exist.`);
+    return { cli, note: `${cli} (${overrideVar})` };
+  }
+  const outDir = path.join(buildDir, 'dist');
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'];
+  const result = await new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(process.execPath, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+  // version.ts reads ../package.json relative to the built module.
+  await fs.copyFile(path.join(root, 'package.json'), path.join(buildDir, 'package.json'));
+  const cli = path.join(outDir, 'cli.js');
+  if (!existsSync(cli)) throw new Error(`tsc -p tsconfig.build.json emitted no cli.js:\n${result.output}`);
+  const rel = path.relative(root, cli);
+  if (result.code !== 0) {
+    return { cli, note: `${rel} (built from src/ by this bench; tsc reported errors but emitted: ${result.output.split('\n')[0]})` };
+  }
+  return { cli, note: `${rel} (built from the current src/ by this bench with tsconfig.build.json)` };
+}
