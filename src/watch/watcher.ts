@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { removeStalePartials } from '../atomic-write.js';
@@ -56,6 +56,8 @@ export interface WatchSummary {
 }
 
 const MAX_TRANSIENT_ATTEMPTS = 5;
+/** A full read of the inbox at least this often, whatever the file-system events say. */
+const FULL_SCAN_MS = 2000;
 
 export async function runWatch(options: WatchOptions = {}): Promise<WatchSummary> {
   const layout = layoutFor(options.root ?? 'watch');
@@ -113,21 +115,27 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
   }
 
   let watcher: FSWatcher | null = null;
-  if (options.once) {
-    for (const file of await listFiles(layout.inbox)) consider(file);
-  } else {
+  // Files are found by reading the inbox, not by chokidar watching each one: with a
+  // watcher per file, every source leaving the inbox made chokidar re-examine all the
+  // others (quadratic in a burst). chokidar watches the folders and says when to look.
+  let dirty = true;
+  let lastScan = 0;
+  if (!options.once) {
     const poll = options.poll ?? false;
     watcher = chokidarWatch(layout.inbox, {
       ignoreInitial: false,
       usePolling: poll,
       interval: options.pollIntervalMs ?? 1000,
       binaryInterval: options.pollIntervalMs ?? 1000,
-      ignored: (p: string) => {
+      ignored: (p: string, stats?: Stats) => {
         const rel = path.relative(layout.inbox, p);
-        return rel !== '' && isIgnoredPath(rel);
+        return rel !== '' && (isIgnoredPath(rel) || stats?.isFile() === true);
       },
     });
-    watcher.on('add', consider).on('change', consider);
+    const nudge = () => {
+      dirty = true;
+    };
+    watcher.on('raw', nudge).on('addDir', nudge).on('add', nudge).on('change', nudge);
     watcher.on('error', (err: unknown) => logger.error({ event: 'error', err: String(err) }, `watcher error: ${String(err)}`));
     await new Promise<void>((resolve) => watcher!.once('ready', () => resolve()));
     logger.info(
@@ -135,6 +143,15 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
       `watching ${layout.inbox}${poll ? ' (polling)' : ''}; prompts go to ${layout.ready}`,
     );
   }
+  /** Read the inbox when told something changed, and every few seconds regardless. */
+  const scan = async (): Promise<void> => {
+    const now = Date.now();
+    if (!dirty && now - lastScan < FULL_SCAN_MS) return;
+    dirty = false;
+    lastScan = now;
+    for (const file of await listFiles(layout.inbox)) consider(file);
+  };
+  if (options.once) await scan();
 
   const stopped = () => options.signal?.aborted === true;
   const sleep = (ms: number) =>
@@ -153,6 +170,7 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
 
   try {
     while (!stopped()) {
+      if (!options.once) await scan();
       for (const file of await tracker.sweep()) {
         if (!queued.has(file)) {
           queued.add(file);
