@@ -236,6 +236,8 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
       return { binary, version: features.version, soxr: features.soxr };
     })());
 
+  // Most sources need ffmpeg: start finding it (and reading its version) while probing.
+  if (items.length > 0 && !r.dryRun) ffmpegInfo().catch(() => undefined);
   const ioLimit = pLimit(8);
   const prepared = await Promise.all(
     items.map((item) =>
@@ -268,7 +270,11 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
             await Promise.all(out.retry.map(schedule));
             return;
           }
-          for (const res of out.results) emit(res.result, res.item);
+          if ('results' in out) {
+            for (const res of out.results) emit(res.result, res.item);
+            return;
+          }
+          for (const d of out.decoded) emit(await finish(d.p, d.samples, null, r), d.p.item);
         });
       for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
     }
@@ -420,7 +426,10 @@ function decodeCap(p: Pending, r: Resolved): number | undefined {
   return p.probe.durationSeconds > limit ? limit + margin : undefined;
 }
 
-type GroupOutcome = { results: { item: ConvertItem; result: ConvertFileResult }[] } | { retry: Pending[][] };
+type GroupOutcome =
+  | { results: { item: ConvertItem; result: ConvertFileResult }[] }
+  | { decoded: { p: Pending; samples: Int16Array }[] }
+  | { retry: Pending[][] };
 
 async function decodeGroup(
   group: Pending[],
@@ -447,14 +456,14 @@ async function decodeGroup(
       const p = group[0] as Pending;
       return { results: [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }] };
     }
-    const results: { item: ConvertItem; result: ConvertFileResult }[] = [];
+    // Only the decoded samples leave here; the in-process finish runs after the job slot is
+    // free, so the next ffmpeg starts while this group is encoded and written.
+    const decoded: { p: Pending; samples: Int16Array }[] = [];
     for (const [i, p] of group.entries()) {
       const raw = await fs.readFile(jobs[i]!.rawPath);
-      await fs.rm(jobs[i]!.rawPath, { force: true });
-      const samples = new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1);
-      results.push({ item: p.item, result: await finish(p, samples, null, r) });
+      decoded.push({ p, samples: new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1) });
     }
-    return { results };
+    return { decoded };
   } finally {
     await fs.rm(tmpDir, { recursive: true, force: true });
   }
