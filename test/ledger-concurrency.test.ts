@@ -102,7 +102,9 @@ describe('concurrent writers', () => {
   });
 
   it('processes opening a new ledger file at the same moment create its schema exactly once', async () => {
-    for (let round = 0; round < 4; round++) {
+    // More rounds for hunting races by hand: PROMPTPREP_LEDGER_OPEN_ROUNDS=40.
+    const ROUNDS = Number(process.env.PROMPTPREP_LEDGER_OPEN_ROUNDS ?? 4);
+    for (let round = 0; round < ROUNDS; round++) {
       const file = path.join(root, `fresh-${round}`, 'ledger.sqlite');
       const openers = Array.from({ length: 6 }, (_, i) => startLedgerChild('open', { file, name: `o-${i}.wav` }));
       children.push(...openers);

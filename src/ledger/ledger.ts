@@ -156,6 +156,21 @@ function toVersionRow(r: RawRow): VersionRow {
   };
 }
 
+function retryWhileBusy(timeoutMs: number, step: () => void): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      step();
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 40)); // a short synchronous pause
+    }
+  }
+}
+
 /** States in which a version's file exists (or may exist) on the platform. */
 const ON_PLATFORM: ReadonlySet<ReviewState> = new Set(['uploading', 'in-review', 'approved', 'rejected', 'superseded']);
 
@@ -170,14 +185,25 @@ export class Ledger {
 
   static open(file: string, options: LedgerOptions = {}): Ledger {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Database(file, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 10_000 });
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      // FULL: a commit acknowledged to a callback sender survives a power cut.
-      db.pragma('synchronous = FULL');
+    const timeout = options.busyTimeoutMs ?? 10_000;
+    const db = new Database(file, { readonly: options.readonly ?? false, timeout });
+    try {
+      // Switching a new file to WAL, and the WAL start-up itself, can answer SQLITE_BUSY
+      // without waiting on the busy handler when several processes open the same new
+      // ledger at once: retry those steps until the busy timeout.
+      retryWhileBusy(timeout, () => {
+        if (!options.readonly) {
+          db.pragma('journal_mode = WAL');
+          // FULL: a commit acknowledged to a callback sender survives a power cut.
+          db.pragma('synchronous = FULL');
+        }
+        db.pragma('foreign_keys = ON');
+        if (!options.readonly) migrate(db);
+      });
+    } catch (err) {
+      db.close();
+      throw err;
     }
-    db.pragma('foreign_keys = ON');
-    if (!options.readonly) migrate(db);
     return new Ledger(db, options.now ?? (() => new Date()));
   }
 
