@@ -8,6 +8,7 @@ import { uploadToCec } from '../src/cec/uploader.js';
 import { CecConfigSchema } from '../src/config.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { envInt } from './lib/env.js';
+import { maxInWindow } from './lib/timing.js';
 import { canonicalAlawPrompt, synthSpeechLike } from './lib/audio.js';
 import { fixed, int } from './lib/format.js';
 import { target, type Bench } from './lib/types.js';
@@ -28,17 +29,6 @@ const APP_KEY = 'bench-app-key';
 const APP_SECRET = 'bench-app-secret';
 
 
-/** The most timestamps (ms) in any window [t, t + windowMs). */
-function maxInWindow(times: number[], windowMs = 1000): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < t.length; hi++) {
-    while ((t[hi] as number) - (t[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 interface Sent {
   path: string;

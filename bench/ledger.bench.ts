@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Ledger, type StatusRow, type VersionRow } from '../src/ledger/ledger.js';
-import { isOverdue } from '../src/ledger/working-days.js';
+import { Ledger, statusRowFor, type StatusRow, type VersionRow } from '../src/ledger/ledger.js';
 import { SCENES } from '../src/scenes.js';
 import { envInt } from './lib/env.js';
 import { fixed, int, ratio } from './lib/format.js';
@@ -73,25 +72,8 @@ function naiveStatus(ledger: Ledger, now: Date): StatusRow[] {
   const out: StatusRow[] = [];
   for (const { name } of names) {
     const group = ledger.versions(name, PLATFORM);
-    const latest = group[group.length - 1];
-    if (!latest) continue;
-    const approved = [...group].reverse().find((v) => v.state === 'approved');
-    out.push({
-      name: latest.name,
-      scene: latest.scene,
-      description: latest.description,
-      version: latest.number,
-      state: latest.state,
-      since: latest.since,
-      reason: latest.reason,
-      platformName: latest.platformName,
-      inUse: approved ? { version: approved.number, platformName: approved.platformName ?? approved.name } : null,
-      overdue: latest.state === 'in-review' && isOverdue(new Date(latest.since), now, 1),
-      attention: latest.state === 'uploading' ? 'upload interrupted' : latest.lastError,
-      deletable: group
-        .filter((v) => v.state === 'superseded' && v.platformName !== null && v.platformName !== (approved?.platformName ?? null))
-        .map((v) => ({ version: v.number, platformName: v.platformName as string })),
-    });
+    if (group.length === 0) continue;
+    out.push(statusRowFor(group, now, 1));
   }
   return out;
 }

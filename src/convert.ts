@@ -683,7 +683,7 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
     await walkInputs(inputs, {
       // Re-running into a folder inside (or equal to) a source folder must not take our
       // own outputs for new sources: skip the output folder and files we wrote.
-      skip: async (p, isDirectory) => {
+      exclude: async (p, isDirectory) => {
         if (isDirectory) return path.resolve(p) === outDir;
         return (await readStatsRecord(p)) !== null;
       },

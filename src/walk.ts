@@ -16,7 +16,7 @@ export interface WalkOptions {
   /** Directories with this extension are reported as well as walked (a "x.wav" that is a folder). */
   suspiciousDirExtension?: string;
   /** Entries found inside directories to pass over (files named explicitly are always kept). */
-  skip?: (entryPath: string, isDirectory: boolean) => boolean | Promise<boolean>;
+  exclude?: (entryPath: string, isDirectory: boolean) => boolean | Promise<boolean>;
 }
 
 /**
@@ -64,7 +64,7 @@ export async function walkInputs(inputs: string[], options: WalkOptions = {}): P
       }
       return;
     }
-    if (!explicit && options.skip && (await options.skip(p, stat.isDirectory()))) return;
+    if (!explicit && options.exclude && (await options.exclude(p, stat.isDirectory()))) return;
     if (stat.isDirectory()) {
       if (options.suspiciousDirExtension && path.extname(p).toLowerCase() === options.suspiciousDirExtension) {
         out.set(p, { path: p, problem: `"${p}" is a directory, not an audio file.` });

@@ -33,3 +33,15 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
   await Promise.all(workers);
   return out;
 }
+
+/** The most timestamps (ms) that fall in any window [t, t + windowMs): a rate limit, checked. */
+export function maxInWindow(times: number[], windowMs = 1000): number {
+  const t = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < t.length; hi++) {
+    while ((t[hi] as number) - (t[lo] as number) >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}

@@ -432,30 +432,39 @@ export class Ledger {
       const latest = group[group.length - 1] as VersionRow;
       if (q.scene && latest.scene !== q.scene) continue;
       if (q.state && latest.state !== q.state) continue;
-      const approved = [...group].reverse().find((v) => v.state === 'approved');
-      let attention: string | null = null;
-      if (latest.state === 'uploading') {
-        attention = `an upload was started at ${latest.since} and its result was never recorded; check the platform for ${latest.remoteName ?? latest.platformName ?? latest.name} before uploading again`;
-      } else if (latest.lastError) {
-        attention = `last platform error: ${latest.lastError}`;
-      }
-      out.push({
-        name: latest.name,
-        scene: latest.scene,
-        description: latest.description,
-        version: latest.number,
-        state: latest.state,
-        since: latest.since,
-        reason: latest.reason,
-        platformName: latest.platformName,
-        inUse: approved ? { version: approved.number, platformName: approved.platformName ?? approved.name } : null,
-        overdue: latest.state === 'in-review' && isOverdue(new Date(latest.since), now, days),
-        attention,
-        deletable: group
-          .filter((v) => v.state === 'superseded' && v.platformName !== null && v.platformName !== (approved?.platformName ?? null))
-          .map((v) => ({ version: v.number, platformName: v.platformName as string })),
-      });
+      out.push(statusRowFor(group, now, days));
     }
     return out;
   }
+}
+
+/**
+ * One status row from all versions of a prompt (oldest first): its latest version, the
+ * approved one in use, whether its review is overdue, and what a person must look at.
+ */
+export function statusRowFor(group: VersionRow[], now: Date, overdueWorkingDays: number): StatusRow {
+  const latest = group[group.length - 1] as VersionRow;
+  const approved = [...group].reverse().find((v) => v.state === 'approved');
+  let attention: string | null = null;
+  if (latest.state === 'uploading') {
+    attention = `an upload was started at ${latest.since} and its result was never recorded; check the platform for ${latest.remoteName ?? latest.platformName ?? latest.name} before uploading again`;
+  } else if (latest.lastError) {
+    attention = `last platform error: ${latest.lastError}`;
+  }
+  return {
+    name: latest.name,
+    scene: latest.scene,
+    description: latest.description,
+    version: latest.number,
+    state: latest.state,
+    since: latest.since,
+    reason: latest.reason,
+    platformName: latest.platformName,
+    inUse: approved ? { version: approved.number, platformName: approved.platformName ?? approved.name } : null,
+    overdue: latest.state === 'in-review' && isOverdue(new Date(latest.since), now, overdueWorkingDays),
+    attention,
+    deletable: group
+      .filter((v) => v.state === 'superseded' && v.platformName !== null && v.platformName !== (approved?.platformName ?? null))
+      .map((v) => ({ version: v.number, platformName: v.platformName as string })),
+  };
 }

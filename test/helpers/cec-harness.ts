@@ -130,17 +130,7 @@ export function recordingFetch(base: typeof fetch = fetch): { fetch: typeof fetc
   return { fetch: f, log, count: (p) => log.filter((r) => r.path === p).length };
 }
 
-/** The most timestamps (ms) that fall in any window [t, t + windowMs). */
-export function maxInWindow(times: number[], windowMs = 1000): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < t.length; hi++) {
-    while ((t[hi] as number) - (t[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
+export { maxInWindow } from '../../bench/lib/timing.js';
 
 export async function waitUntil<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000, stepMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
