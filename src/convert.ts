@@ -262,10 +262,21 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     );
     if (decodes.length > 0) {
       const info = await ffmpegInfo();
+      // Decodes whose ffmpeg has not started yet. A finished group's in-process work
+      // (seconds of samples to measure, encode and verify) waits for them: run at once, it
+      // would hold the event loop while the next ffmpeg waits to be spawned, and a CPU idles.
+      const launching = new Set<Promise<void>>();
+      const launch = (group: Pending[]) => {
+        let started = (): void => undefined;
+        const spawned = new Promise<void>((resolve) => (started = resolve));
+        launching.add(spawned);
+        void spawned.then(() => launching.delete(spawned));
+        return decodeGroup(group, r, info, started).finally(started);
+      };
       // A group that fails comes back as smaller groups, scheduled like any other, so
       // isolating one bad source keeps every job slot busy instead of a serial tail.
       const schedule = (group: Pending[]): Promise<void> =>
-        cpuLimit(() => decodeGroup(group, r, info)).then(async (out) => {
+        cpuLimit(() => launch(group)).then(async (out) => {
           if ('retry' in out) {
             await Promise.all(out.retry.map(schedule));
             return;
@@ -274,6 +285,9 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
             for (const res of out.results) emit(res.result, res.item);
             return;
           }
+          // One macrotask on, the group this slot let in has begun launching; let it spawn first.
+          await new Promise((resolve) => setImmediate(resolve));
+          await Promise.all(launching);
           for (const d of out.decoded) emit(await finish(d.p, d.samples, null, r), d.p.item);
         });
       for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
@@ -435,6 +449,7 @@ async function decodeGroup(
   group: Pending[],
   r: Resolved,
   info: { binary: FfmpegBinary; version: string; soxr: boolean },
+  onSpawn: () => void,
 ): Promise<GroupOutcome> {
   // Under the staging folder when there is one (watch cleans it at start), so a killed
   // run leaves no decode scratch behind in the system temp folder.
@@ -450,7 +465,7 @@ async function decodeGroup(
       soxr: info.soxr,
       bandLimit: r.bandLimit,
     });
-    const run = await runDecodePlan(info.binary, plan);
+    const run = await runDecodePlan(info.binary, plan, onSpawn);
     if (!run.ok) {
       if (group.length > 1) return { retry: splitFailedGroup(group, run.errorText) };
       const p = group[0] as Pending;

@@ -121,7 +121,12 @@ export interface DecodeRun {
  * Several inputs in one process is the point: starting ffmpeg costs more than decoding
  * a short prompt.
  */
-export async function runDecodePlan(binary: FfmpegBinary, plan: DecodePlan): Promise<DecodeRun> {
+export async function runDecodePlan(
+  binary: FfmpegBinary,
+  plan: DecodePlan,
+  /** Called once the process is running (or has failed to start). */
+  onSpawn?: () => void,
+): Promise<DecodeRun> {
   const command = ffmpeg();
   command.setFfmpegPath(binary.path);
   skipCapabilityProbes(command);
@@ -153,7 +158,9 @@ export async function runDecodePlan(binary: FfmpegBinary, plan: DecodePlan): Pro
   }
   return await new Promise<DecodeRun>((resolve) => {
     command
+      .on('start', () => onSpawn?.())
       .on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+        onSpawn?.();
         resolve({ ok: false, errorText: cleanStderr(stderr ?? '', err.message) });
       })
       .on('end', () => resolve({ ok: true, errorText: '' }))
