@@ -1,32 +1,39 @@
-import { z } from 'zod';
-
 /**
  * Level measurements on 16-bit mono samples. Used by `check` (on decoded A-law) for its
  * warnings and by `convert` for --normalize and --trim-silence, so both agree on what
  * "quiet" and "silence" mean.
  */
 
-export const AnalysisOptionsSchema = z.object({
+/** Thresholds of the level analysis; config.ts validates them (as `analysis`) in config files. */
+export interface AnalysisOptions {
   /**
    * A 20 ms frame is active when its RMS is within this many dB of the loudest frame
    * (an adaptive gate, so a quiet recording still has speech and pauses)...
    */
-  activityGateDb: z.number().positive().default(35),
+  activityGateDb: number;
   /** ...and at or above this absolute floor (dBFS). */
-  activityFloorDb: z.number().max(0).default(-70),
+  activityFloorDb: number;
   /** Peak below this (dBFS) over the whole file is reported as digital silence. */
-  silencePeakDb: z.number().max(0).default(-60),
+  silencePeakDb: number;
   /** Active level below this (dBFS) is reported as too quiet for A-law. */
-  quietActiveDb: z.number().max(0).default(-35),
+  quietActiveDb: number;
   /** Runs of at least this many consecutive samples at full scale count as clipping. */
-  clipRunSamples: z.number().int().positive().default(3),
+  clipRunSamples: number;
   /** Leading silence longer than this (s) is reported. */
-  maxLeadingSilence: z.number().nonnegative().default(1),
+  maxLeadingSilence: number;
   /** Trailing silence longer than this (s) is reported. */
-  maxTrailingSilence: z.number().nonnegative().default(1.5),
-});
-export type AnalysisOptions = z.infer<typeof AnalysisOptionsSchema>;
-export const defaultAnalysisOptions: AnalysisOptions = AnalysisOptionsSchema.parse({});
+  maxTrailingSilence: number;
+}
+
+export const defaultAnalysisOptions: AnalysisOptions = {
+  activityGateDb: 35,
+  activityFloorDb: -70,
+  silencePeakDb: -60,
+  quietActiveDb: -35,
+  clipRunSamples: 3,
+  maxLeadingSilence: 1,
+  maxTrailingSilence: 1.5,
+};
 
 export interface AudioStats {
   durationSeconds: number;

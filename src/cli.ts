@@ -10,7 +10,7 @@ import { bindingsCommand } from './commands/bindings.js';
 import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
-import { ConfigError } from './config.js';
+import { ConfigError } from './config-defaults.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {

@@ -1,16 +1,29 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AnalysisOptionsSchema } from './audio-analysis.js';
+import { defaultAnalysisOptions, type AnalysisOptions } from './audio-analysis.js';
 import { getProfile, listProfiles, type Profile } from './profile.js';
 import { SCENES } from './scenes.js';
+import { CONFIG_FILE_NAME, ConfigError } from './config-defaults.js';
 
 /**
  * `promptprep.config.json`: the settings a team commits beside its prompts. Flags on the
  * command line override it. Unknown keys are errors, so a typo never silently does nothing.
  */
 
-export const CONFIG_FILE_NAME = 'promptprep.config.json';
+export { CONFIG_FILE_NAME };
+
+/** `analysis`: the level-analysis thresholds (audio-analysis.ts holds their defaults). */
+export const AnalysisOptionsSchema = z
+  .object({
+    activityGateDb: z.number().positive().default(defaultAnalysisOptions.activityGateDb),
+    activityFloorDb: z.number().max(0).default(defaultAnalysisOptions.activityFloorDb),
+    silencePeakDb: z.number().max(0).default(defaultAnalysisOptions.silencePeakDb),
+    quietActiveDb: z.number().max(0).default(defaultAnalysisOptions.quietActiveDb),
+    clipRunSamples: z.number().int().positive().default(defaultAnalysisOptions.clipRunSamples),
+    maxLeadingSilence: z.number().nonnegative().default(defaultAnalysisOptions.maxLeadingSilence),
+    maxTrailingSilence: z.number().nonnegative().default(defaultAnalysisOptions.maxTrailingSilence),
+  }) satisfies z.ZodType<AnalysisOptions>;
 
 export const ConvertConfigSchema = z
   .object({
@@ -24,7 +37,7 @@ export const ConvertConfigSchema = z
     trimSilence: z.boolean().default(false),
     /** Apply the 300-3400 Hz telephone band. */
     bandLimit: z.boolean().default(false),
-    /** Parallel ffmpeg processes; default the CPU count. */
+    /** At most this many ffmpeg processes (a strict cap); default one per CPU, see ConvertOptions.jobs. */
     jobs: z.number().int().positive().optional(),
   })
   .strict();
@@ -136,9 +149,7 @@ export const ConfigSchema = z
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface LoadedConfig {
   config: Config;

@@ -10,7 +10,8 @@ export type { ConvertFileResult, ConvertItem, ConvertOptions, ConvertReport, Con
 export { runWatch } from './watch/watcher.js';
 export type { WatchOptions, WatchSummary } from './watch/watcher.js';
 export type { WatchEvent, WatchEventType } from './watch/processor.js';
-export { huaweiPrivateNumber, getProfile, listProfiles, ProfileSchema } from './profile.js';
+export { huaweiPrivateNumber, getProfile, listProfiles } from './profile.js';
+export { ProfileSchema } from './profile-schema.js';
 export type { Profile } from './profile.js';
 export { validateFileName, suggestFileName, isValidFileName } from './file-name.js';
 export { loadConfig, parseConfig, ConfigSchema, ConfigError, CONFIG_FILE_NAME } from './config.js';

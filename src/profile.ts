@@ -1,36 +1,35 @@
-import { z } from 'zod';
-
 /**
  * A platform's rules for a voice prompt, as data. A second platform is a new profile
  * object, not a new code path: every check and every conversion reads these fields.
+ * (The zod schema for profiles is in profile-schema.ts: zod takes longer to load than a
+ * prompt takes to check, so nothing on the check and convert paths imports it.)
  */
-export const ProfileSchema = z.object({
-  id: z.string().min(1),
-  title: z.string().min(1),
+export interface Profile {
+  id: string;
+  title: string;
   /** WAVE format tag the data must carry: 6 = G.711 A-law, 7 = G.711 µ-law. */
-  formatTag: z.union([z.literal(6), z.literal(7)]),
-  codecName: z.string().min(1),
-  sampleRate: z.number().int().positive(),
-  channels: z.number().int().positive(),
-  bitsPerSample: z.number().int().positive(),
+  formatTag: 6 | 7;
+  codecName: string;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
   /** Largest accepted file, header included, in bytes. */
-  maxBytes: z.number().int().positive(),
+  maxBytes: number;
   /** Body of a regular-expression character class listing every allowed name character. */
-  nameCharset: z.string().min(1),
+  nameCharset: string;
   /** Human wording of the charset for messages. */
-  nameCharsetText: z.string().min(1),
-  maxNameLength: z.number().int().positive(),
-  extension: z.string().regex(/^\.[A-Za-z0-9]+$/),
+  nameCharsetText: string;
+  maxNameLength: number;
+  extension: string;
   /** Scenes played before a call connects are cut off after this many seconds. */
-  preCallMaxSeconds: z.number().positive(),
-});
-export type Profile = z.infer<typeof ProfileSchema>;
+  preCallMaxSeconds: number;
+}
 
 /**
  * Huawei Cloud Privacy Protection Call. The size limit "不大于2M" never defines its unit,
  * so the strict reading (2,000,000 bytes) is the default; see shared PLATFORM.md.
  */
-export const huaweiPrivateNumber: Profile = ProfileSchema.parse({
+export const huaweiPrivateNumber: Profile = {
   id: 'huawei-privatenumber',
   title: 'Huawei Cloud Privacy Protection Call (PrivateNumber)',
   formatTag: 6,
@@ -44,7 +43,7 @@ export const huaweiPrivateNumber: Profile = ProfileSchema.parse({
   maxNameLength: 128,
   extension: '.wav',
   preCallMaxSeconds: 5,
-});
+};
 
 const profiles = new Map<string, Profile>([[huaweiPrivateNumber.id, huaweiPrivateNumber]]);
 

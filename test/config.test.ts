@@ -2,9 +2,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnalysisOptionsSchema } from '../src/audio-analysis.js';
-import { CONFIG_FILE_NAME, ConfigError, loadConfig, parseConfig } from '../src/config.js';
+import { defaultAnalysisOptions } from '../src/audio-analysis.js';
+import { AnalysisOptionsSchema, CONFIG_FILE_NAME, ConfigError, ConfigSchema, loadConfig, parseConfig } from '../src/config.js';
+import { defaultConfig } from '../src/config-defaults.js';
 import { huaweiPrivateNumber } from '../src/profile.js';
+import { ProfileSchema } from '../src/profile-schema.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
 let dir: string;
@@ -24,6 +26,24 @@ const errorOf = (fn: () => unknown): ConfigError => {
   }
   throw new Error('expected a ConfigError');
 };
+
+describe('defaults without zod', () => {
+  // The CLI uses defaultConfig() when there is no config file, so the two must never drift.
+  it('defaultConfig() is exactly what the schema makes of an empty config', () => {
+    expect(defaultConfig()).toStrictEqual(ConfigSchema.parse({}));
+  });
+  it('the analysis defaults are the schema defaults', () => {
+    expect(defaultAnalysisOptions).toStrictEqual(AnalysisOptionsSchema.parse({}));
+  });
+  it('each call gives a fresh object, so a caller cannot change the next one', () => {
+    const a = defaultConfig();
+    a.convert.rename = true;
+    expect(defaultConfig().convert.rename).toBe(false);
+  });
+  it('the built-in profile passes the profile schema', () => {
+    expect(ProfileSchema.parse(huaweiPrivateNumber)).toStrictEqual(huaweiPrivateNumber);
+  });
+});
 
 describe('parseConfig', () => {
   it('fills in defaults', () => {

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
+import type { LoadedConfig } from '../config.js';
+import { CONFIG_FILE_NAME, ConfigError, defaultConfig } from '../config-defaults.js';
+import { getProfile } from '../profile.js';
 import { isScene, SCENES, type Scene } from '../scenes.js';
 import { parseShard, type Shard } from '../shard.js';
 
@@ -28,11 +30,25 @@ export function parsePositiveInt(value: string): number {
 }
 
 export async function loadCliConfig(explicitPath: string | undefined): Promise<LoadedConfig> {
+  if (!explicitPath && !(await exists(CONFIG_FILE_NAME))) {
+    const config = defaultConfig();
+    return { config, source: null, profile: getProfile(config.profile) };
+  }
   try {
+    const { loadConfig } = await import('../config.js');
     return await loadConfig(explicitPath ? { explicitPath } : {});
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch {
+    return false;
   }
 }
 
