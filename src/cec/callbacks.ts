@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { CallbackBodySchema } from './contract.js';
 import { readBody, sendJson } from './http-util.js';
+import { CEC_PLATFORM } from '../platforms.js';
 
 /**
  * Receives the review results CEC posts to callBackUrl. The answer {"returnCode":"0"} goes
@@ -12,7 +13,7 @@ import { readBody, sendJson } from './http-util.js';
  * retrying. Nothing here answers with a stack trace or echoes the request.
  */
 
-export const CEC_PLATFORM = 'huawei-cec';
+export { CEC_PLATFORM };
 
 export interface CallbackReceiverOptions {
   ledger: Ledger;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { consoleChecklist, CONSOLE_PLATFORM, stageForConsole } from '../upload/huawei-console.js';
-import { CEC_PLATFORM } from '../cec/callbacks.js';
+import { CEC_PLATFORM, CONSOLE_PLATFORM } from '../platforms.js';
 import type { Config } from '../config.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
@@ -54,6 +53,7 @@ Examples:
         throw new UsageError(`--platform must be ${CONSOLE_PLATFORM} or ${CEC_PLATFORM} (got "${platform}")`);
       }
       const outbox = path.resolve(flags.outbox ?? config.upload.outbox);
+      const { consoleChecklist, stageForConsole } = await import('../upload/huawei-console.js');
       const ledger = await openCliLedger(config, flags.ledger);
       try {
         const result = await stageForConsole({ ledger, profile, outbox, names, actor: 'upload command' });

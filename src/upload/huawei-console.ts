@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { readPreparedFile } from '../ledger/prepared-file.js';
 import { TransitionError } from '../ledger/states.js';
 import type { Profile } from '../profile.js';
+import { CONSOLE_PLATFORM } from '../platforms.js';
 
 /**
  * PrivateNumber has no upload API: a person uploads in the console. This stages the
@@ -12,7 +13,7 @@ import type { Profile } from '../profile.js';
  * that person follows, and marks each version as awaiting upload.
  */
 
-export const CONSOLE_PLATFORM = 'huawei-console';
+export { CONSOLE_PLATFORM };
 
 export interface StagedFile {
   name: string;
