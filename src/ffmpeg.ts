@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
@@ -92,17 +93,94 @@ export interface FfmpegFeatures {
 
 const featureCache = new Map<string, Promise<FfmpegFeatures>>();
 
+/**
+ * What the binary can do, from `ffmpeg -version`. Starting ffmpeg only to ask costs
+ * ~50 ms of CPU on every run, on the way to the first decode, so the answer is kept per
+ * binary in the user's cache folder and asked again when the binary file changes.
+ */
 export function ffmpegFeatures(binary: FfmpegBinary): Promise<FfmpegFeatures> {
   let cached = featureCache.get(binary.path);
   if (!cached) {
-    cached = execFileAsync(binary.path, ['-hide_banner', '-version'], { maxBuffer: 1 << 20 }).then(({ stdout }) => {
-      const firstLine = stdout.split('\n')[0] ?? '';
-      const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1] ?? 'unknown';
-      return { version, soxr: stdout.includes('--enable-libsoxr') };
-    });
+    cached = featuresFromDisk(binary).then(
+      (known) =>
+        known ??
+        execFileAsync(binary.path, ['-hide_banner', '-version'], { maxBuffer: 1 << 20 }).then(({ stdout }) => {
+          const firstLine = stdout.split('\n')[0] ?? '';
+          const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1] ?? 'unknown';
+          const features = { version, soxr: stdout.includes('--enable-libsoxr') };
+          void featuresToDisk(binary, features);
+          return features;
+        }),
+    );
     featureCache.set(binary.path, cached);
   }
   return cached;
+}
+
+/**
+ * `PROMPTPREP_CACHE_DIR`, else `$XDG_CACHE_HOME/promptprep`, else `~/.cache/promptprep`;
+ * null (no caching) when PROMPTPREP_CACHE_DIR is set to an empty string.
+ */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.PROMPTPREP_CACHE_DIR !== undefined) return env.PROMPTPREP_CACHE_DIR === '' ? null : path.resolve(env.PROMPTPREP_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'promptprep');
+}
+
+const FEATURES_FILE = 'ffmpeg-features.json';
+
+interface FeaturesEntry extends FfmpegFeatures {
+  /** Size, times and inode of the binary when it was asked: any change means a new binary. */
+  identity: string;
+}
+
+async function binaryIdentity(binary: FfmpegBinary): Promise<{ key: string; identity: string } | null> {
+  try {
+    const real = await fs.realpath(binary.path);
+    const st = await fs.stat(real);
+    return { key: real, identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` };
+  } catch {
+    return null;
+  }
+}
+
+async function readFeaturesFile(dir: string): Promise<Record<string, FeaturesEntry>> {
+  try {
+    const parsed = JSON.parse(await fs.readFile(path.join(dir, FEATURES_FILE), 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, FeaturesEntry>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function featuresFromDisk(binary: FfmpegBinary): Promise<FfmpegFeatures | null> {
+  const dir = cacheDir();
+  const id = dir ? await binaryIdentity(binary) : null;
+  if (!dir || !id) return null;
+  const entry = (await readFeaturesFile(dir))[id.key];
+  if (!entry || entry.identity !== id.identity || typeof entry.version !== 'string' || typeof entry.soxr !== 'boolean') return null;
+  return { version: entry.version, soxr: entry.soxr };
+}
+
+/** Best effort: a cache that cannot be written only means asking ffmpeg again next time. */
+async function featuresToDisk(binary: FfmpegBinary, features: FfmpegFeatures): Promise<void> {
+  const dir = cacheDir();
+  const id = dir ? await binaryIdentity(binary) : null;
+  if (!dir || !id) return;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const all = await readFeaturesFile(dir);
+    all[id.key] = { ...features, identity: id.identity };
+    // Renamed into place, so a concurrent reader sees the old file or the new one, never half.
+    const tmp = path.join(dir, `.${FEATURES_FILE}.${process.pid}.${Date.now()}.partial`);
+    await fs.writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`);
+    await fs.rename(tmp, path.join(dir, FEATURES_FILE)).catch(async (err: unknown) => {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    });
+  } catch {
+    // unwritable home, read-only file system, full disk: carry on without the cache
+  }
 }
 
 /** A file path as an ffmpeg URL, so a name such as "-y.mp3" or "a:b.wav" is never read as an option or a protocol. */

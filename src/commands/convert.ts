@@ -65,6 +65,9 @@ Examples:
   promptprep convert long-notice.flac --out prompts/ --on-oversize trim --json`,
     )
     .action(async (inputs: string[], flags: ConvertFlags) => {
+      // Find ffmpeg and read its version now, while the modules below load: it is on the
+      // way to the first decode otherwise. Errors surface where ffmpeg is first needed.
+      if (!flags.dryRun) void import('../ffmpeg.js').then((m) => m.locateFfmpeg().then(m.ffmpegFeatures)).catch(() => undefined);
       const { config, profile } = await loadCliConfig(flags.config);
       await requireExistingPaths(inputs);
       const scene = flags.scene;

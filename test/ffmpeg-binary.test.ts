@@ -1,0 +1,176 @@
+/**
+ * Which ffmpeg is used (FFMPEG_PATH, then ffmpeg-static, then PATH), what happens when
+ * there is none, and the per-binary cache of what it can do.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FfmpegNotFoundError, locateFfmpeg } from '../src/ffmpeg.js';
+import { runCli } from './helpers/cli.js';
+import { runFfmpeg } from './helpers/ffmpeg.js';
+import { makeTempDir, removeTempDir } from './helpers/tmp.js';
+
+let dir: string;
+let realFfmpeg: string;
+/** ffmpeg-static is optional: when its binary is installed it comes before PATH. */
+let staticBinary: string | null = null;
+
+beforeAll(async () => {
+  dir = await makeTempDir('promptprep-ffmpeg-');
+  realFfmpeg = (await locateFfmpeg()).path;
+  try {
+    const p = createRequire(import.meta.url)('ffmpeg-static') as unknown;
+    if (typeof p === 'string' && (await fs.stat(p).catch(() => null))) staticBinary = p;
+  } catch {
+    staticBinary = null;
+  }
+});
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+async function freshDir(name: string): Promise<string> {
+  const d = path.join(dir, name);
+  await fs.mkdir(d, { recursive: true });
+  return d;
+}
+
+describe('finding ffmpeg', () => {
+  it('FFMPEG_PATH comes first, even with ffmpeg on PATH', async () => {
+    const d = await freshDir('env-first');
+    const chosen = path.join(d, 'my-ffmpeg');
+    await fs.symlink(realFfmpeg, chosen);
+    const onPath = await freshDir('env-first-path');
+    await fs.symlink(realFfmpeg, path.join(onPath, 'ffmpeg'));
+    await expect(locateFfmpeg({ FFMPEG_PATH: chosen, PATH: onPath })).resolves.toEqual({ path: chosen, source: 'FFMPEG_PATH' });
+  });
+
+  it('a FFMPEG_PATH that is set but wrong is an error that names it, not a quiet fallback', async () => {
+    const onPath = await freshDir('wrong-env-path');
+    await fs.symlink(realFfmpeg, path.join(onPath, 'ffmpeg'));
+    const missing = path.join(dir, 'no-such-ffmpeg');
+    const err = await locateFfmpeg({ FFMPEG_PATH: missing, PATH: onPath }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FfmpegNotFoundError);
+    expect((err as Error).message).toContain(missing);
+    const notExecutable = path.join(dir, 'not-executable');
+    await fs.writeFile(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    await expect(locateFfmpeg({ FFMPEG_PATH: notExecutable, PATH: onPath })).rejects.toThrow(/no executable file/);
+  });
+
+  it('without FFMPEG_PATH: ffmpeg-static when it is installed, else ffmpeg on PATH', async () => {
+    const onPath = await freshDir('path-only');
+    await fs.symlink(realFfmpeg, path.join(onPath, 'ffmpeg'));
+    const found = await locateFfmpeg({ PATH: `${path.join(dir, 'nothing-here')}${path.delimiter}${onPath}` });
+    if (staticBinary) expect(found).toEqual({ path: staticBinary, source: 'ffmpeg-static' });
+    else expect(found).toEqual({ path: path.join(onPath, 'ffmpeg'), source: 'PATH' });
+  });
+
+  it('with none at all, the error says how to get one', async () => {
+    const empty = await freshDir('empty-path');
+    const lookup = locateFfmpeg({ PATH: empty });
+    if (staticBinary) {
+      await expect(lookup).resolves.toMatchObject({ source: 'ffmpeg-static' });
+    } else {
+      const err = await lookup.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FfmpegNotFoundError);
+      expect((err as Error).message).toMatch(/apt-get install ffmpeg/);
+      expect((err as Error).message).toMatch(/FFMPEG_PATH/);
+      expect((err as Error).message).toMatch(/ffmpeg-static/);
+    }
+  });
+
+  it('the CLI: a missing ffmpeg is a setup error (exit 2) with the fix, and leaves no output', async () => {
+    const src = path.join(await freshDir('cli-missing'), 'hello.mp3');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libmp3lame', src]);
+    const out = path.join(dir, 'cli-missing-out');
+    const r = await runCli(['convert', src, '--out', out, '--no-ledger'], { env: { FFMPEG_PATH: path.join(dir, 'absent', 'ffmpeg') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/FFMPEG_PATH is set to ".*absent\/ffmpeg", but no executable file is there/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const left = await fs.readdir(out).catch(() => []);
+    expect(left.filter((n) => n.endsWith('.wav'))).toEqual([]);
+  });
+});
+
+/**
+ * A stand-in for ffmpeg that logs how it was called and then runs the real one: which
+ * calls were `-version`, and when each decode started and ended.
+ */
+async function loggingFfmpeg(name: string, delaySeconds = 0): Promise<{ binary: string; log: string }> {
+  const d = await freshDir(name);
+  const binary = path.join(d, 'ffmpeg');
+  const log = path.join(d, 'calls.log');
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  await fs.writeFile(
+    binary,
+    [
+      '#!/bin/sh',
+      `log=${quote(log)}`,
+      'if [ "$2" = "-version" ]; then echo version >> "$log"; fi',
+      'if [ "$1" = "-i" ]; then',
+      '  echo "start $$" >> "$log"',
+      ...(delaySeconds > 0 ? [`  sleep ${delaySeconds}`] : []),
+      `  ${quote(realFfmpeg)} "$@"; rc=$?`,
+      '  echo "end $$" >> "$log"',
+      '  exit $rc',
+      'fi',
+      `exec ${quote(realFfmpeg)} "$@"`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return { binary, log };
+}
+
+const logLines = async (log: string): Promise<string[]> => (await fs.readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+describe('what ffmpeg can do is asked once per binary', () => {
+  let src: string;
+  beforeAll(async () => {
+    src = path.join(await freshDir('cache-src'), 'note.mp3');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=300:duration=1', '-c:a', 'libmp3lame', src]);
+  });
+  let outSeq = 0;
+  const convert = (binary: string, cacheDir: string) =>
+    runCli(['convert', src, '--out', path.join(dir, `cache-out-${++outSeq}`), '--no-ledger', '--json'], {
+      env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: cacheDir },
+    });
+  const versionCalls = async (log: string) => (await logLines(log)).filter((l) => l === 'version').length;
+
+  it('remembers the answer, and asks again when the binary changes or the cache is unreadable', async () => {
+    const { binary, log } = await loggingFfmpeg('cache-bin');
+    const cacheDir = path.join(dir, 'cache-1');
+    expect((await convert(binary, cacheDir)).code).toBe(0);
+    expect(await versionCalls(log)).toBe(1);
+    const cached = JSON.parse(await fs.readFile(path.join(cacheDir, 'ffmpeg-features.json'), 'utf8')) as Record<string, { version: string; soxr: boolean }>;
+    expect(Object.keys(cached)).toEqual([await fs.realpath(binary)]);
+
+    expect((await convert(binary, cacheDir)).code).toBe(0);
+    expect(await versionCalls(log)).toBe(1);
+
+    // A replaced binary (here: a new mtime) is asked again.
+    const later = new Date(Date.now() + 60_000);
+    await fs.utimes(binary, later, later);
+    expect((await convert(binary, cacheDir)).code).toBe(0);
+    expect(await versionCalls(log)).toBe(2);
+
+    await fs.writeFile(path.join(cacheDir, 'ffmpeg-features.json'), '{ not json');
+    expect((await convert(binary, cacheDir)).code).toBe(0);
+    expect(await versionCalls(log)).toBe(3);
+    expect(() => JSON.parse(readFileSync(path.join(cacheDir, 'ffmpeg-features.json'), 'utf8'))).not.toThrow();
+  });
+
+  it('an empty PROMPTPREP_CACHE_DIR turns the cache off; an unwritable one is no error', async () => {
+    const { binary, log } = await loggingFfmpeg('cache-off');
+    expect((await convert(binary, '')).code).toBe(0);
+    expect((await convert(binary, '')).code).toBe(0);
+    expect(await versionCalls(log)).toBe(2);
+
+    const aFile = path.join(dir, 'cache-is-a-file');
+    await fs.writeFile(aFile, 'x');
+    const r = await convert(binary, path.join(aFile, 'sub'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+});
