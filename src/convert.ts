@@ -44,7 +44,12 @@ export interface ConvertOptions {
   normalize?: boolean;
   trimSilence?: boolean;
   bandLimit?: boolean;
-  /** Parallel ffmpeg processes; default the CPU count. */
+  /**
+   * ffmpeg processes at once. Default: the CPU count, except that once no more than twice
+   * that many decodes are left, they all start: the system then shares the CPUs among
+   * them, where one process per CPU would leave CPUs idle while the last (long) ones finish.
+   * A number given here is a strict cap.
+   */
   jobs?: number;
   shard?: Shard;
   /** Report what would happen; write nothing. */
@@ -114,6 +119,8 @@ interface Resolved {
   trimSilence: boolean;
   bandLimit: boolean;
   jobs: number;
+  /** --jobs was given: a strict cap, no sharing of the CPUs at the end. */
+  jobsGiven: boolean;
   analysis: AnalysisOptions;
   dryRun: boolean;
   force: boolean;
@@ -138,6 +145,7 @@ function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
     trimSilence: o.trimSilence ?? false,
     bandLimit: o.bandLimit ?? false,
     jobs: Math.max(1, o.jobs ?? os.availableParallelism()),
+    jobsGiven: o.jobs !== undefined,
     analysis: o.analysis ?? defaultAnalysisOptions,
     dryRun: o.dryRun ?? false,
     force: o.force ?? false,
@@ -275,10 +283,18 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
       };
       // A group that fails comes back as smaller groups, scheduled like any other, so
       // isolating one bad source keeps every job slot busy instead of a serial tail.
+      const rebalance = (): void => {
+        if (r.jobsGiven) return;
+        const left = cpuLimit.activeCount + cpuLimit.pendingCount;
+        cpuLimit.concurrency = left <= 2 * r.jobs ? Math.max(r.jobs, left) : r.jobs;
+      };
       const schedule = (group: Pending[]): Promise<void> =>
         cpuLimit(() => launch(group)).then(async (out) => {
+          rebalance();
           if ('retry' in out) {
-            await Promise.all(out.retry.map(schedule));
+            const retried = out.retry.map(schedule);
+            rebalance();
+            await Promise.all(retried);
             return;
           }
           if ('results' in out) {
@@ -291,6 +307,7 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
           for (const d of out.decoded) emit(await finish(d.p, d.samples, null, r), d.p.item);
         });
       for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
+      rebalance();
     }
     await Promise.all(work);
   }

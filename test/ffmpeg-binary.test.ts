@@ -1,9 +1,10 @@
 /**
  * Which ffmpeg is used (FFMPEG_PATH, then ffmpeg-static, then PATH), what happens when
- * there is none, and the per-binary cache of what it can do.
+ * there is none, the per-binary cache of what it can do, and how many run at once.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegNotFoundError, locateFfmpeg } from '../src/ffmpeg.js';
@@ -172,5 +173,50 @@ describe('what ffmpeg can do is asked once per binary', () => {
     const r = await convert(binary, path.join(aFile, 'sub'));
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('how many ffmpeg processes run at once', () => {
+  let longDir: string;
+  const cpus = os.availableParallelism();
+  beforeAll(async () => {
+    // Three sources long enough (130 s) that each gets an ffmpeg of its own.
+    longDir = await freshDir('long-sources');
+    await Promise.all(
+      [0, 1, 2].map((i) =>
+        runFfmpeg(['-f', 'lavfi', '-i', `sine=frequency=${300 + 100 * i}:duration=130`, '-ac', '1', '-ar', '8000', '-c:a', 'libmp3lame', '-b:a', '16k', path.join(longDir, `long_${i}.mp3`)]),
+      ),
+    );
+  });
+
+  /** The most decodes that were running at the same moment, from the start/end log. */
+  const mostAtOnce = (lines: string[]): number => {
+    let running = 0;
+    let most = 0;
+    for (const l of lines) {
+      if (l.startsWith('start ')) most = Math.max(most, ++running);
+      else if (l.startsWith('end ')) running--;
+    }
+    return most;
+  };
+
+  it('by default, the last decodes (at most twice the CPU count) all start together', async () => {
+    // Each decode is held 0.5 s, so ones that may run together do overlap.
+    const { binary, log } = await loggingFfmpeg('jobs-default', 0.5);
+    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-default-out'), '--no-ledger'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    expect(r.code).toBe(0);
+    const lines = await logLines(log);
+    expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
+    // 3 decodes: all at once when 3 <= 2 x CPUs, else one per CPU until that holds.
+    expect(mostAtOnce(lines)).toBe(3 <= 2 * cpus ? 3 : Math.max(cpus, 2));
+  });
+
+  it('--jobs is a strict cap', async () => {
+    const { binary, log } = await loggingFfmpeg('jobs-one', 0.5);
+    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-one-out'), '--no-ledger', '--jobs', '1'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    expect(r.code).toBe(0);
+    const lines = await logLines(log);
+    expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
+    expect(mostAtOnce(lines)).toBe(1);
   });
 });

@@ -39,7 +39,7 @@ export function convertCommand(): Command {
     .option('--normalize', 'bring speech to about -22 dBFS RMS, peaks at least 1 dB under full scale')
     .option('--trim-silence', 'trim leading and trailing silence, keeping a short margin')
     .option('--band-limit', 'apply the 300-3400 Hz telephone band')
-    .option('-j, --jobs <n>', 'parallel ffmpeg processes (default: CPU count)', parsePositiveInt)
+    .option('-j, --jobs <n>', 'at most n ffmpeg processes at once (default: one per CPU, and the last few decodes start together so no CPU sits idle)', parsePositiveInt)
     .option('--shard <i/n>', 'convert only the i-th of n stable slices of the sources', parseShardOption)
     .option('-n, --dry-run', 'say what would happen; write nothing')
     .option('--force', 'convert again even when an up-to-date output exists, and replace outputs promptprep did not write')

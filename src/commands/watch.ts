@@ -47,7 +47,7 @@ export function watchCommand(): Command {
     .option('--band-limit', 'apply the 300-3400 Hz telephone band (as convert)')
     .addOption(new Option('--on-oversize <action>', 'over-long sources: fail or trim (as convert)').choices(['fail', 'trim']))
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
-    .option('-j, --jobs <n>', 'parallel ffmpeg processes (default: CPU count)', parsePositiveInt)
+    .option('-j, --jobs <n>', 'at most n ffmpeg processes at once (default: one per CPU, and the last few decodes start together so no CPU sits idle)', parsePositiveInt)
     .addOption(new Option('--log-format <format>', 'log lines: pretty (default on a terminal) or json (default otherwise)').choices(['pretty', 'json']))
     .option('--upload', 'upload prompts through the CEC API as they become ready, and receive the review callbacks (see `upload --help`)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
