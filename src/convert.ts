@@ -281,13 +281,15 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
         void spawned.then(() => launching.delete(spawned));
         return decodeGroup(group, r, info, started).finally(started);
       };
-      // A group that fails comes back as smaller groups, scheduled like any other, so
-      // isolating one bad source keeps every job slot busy instead of a serial tail.
+      // Without --jobs: once what is left fits in two rounds, start it all and let the
+      // system share the CPUs, rather than idle CPUs while the last long decodes run.
       const rebalance = (): void => {
         if (r.jobsGiven) return;
         const left = cpuLimit.activeCount + cpuLimit.pendingCount;
         cpuLimit.concurrency = left <= 2 * r.jobs ? Math.max(r.jobs, left) : r.jobs;
       };
+      // A group that fails comes back as smaller groups, scheduled like any other, so
+      // isolating one bad source keeps every job slot busy instead of a serial tail.
       const schedule = (group: Pending[]): Promise<void> =>
         cpuLimit(() => launch(group)).then(async (out) => {
           rebalance();
