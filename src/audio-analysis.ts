@@ -91,22 +91,100 @@ export function activityThreshold(powers: Float64Array, options: AnalysisOptions
 
 export function analyzeSamples(samples: Int16Array, sampleRate: number, options: AnalysisOptions = defaultAnalysisOptions): AudioStats {
   const n = samples.length;
-  const { frame, powers } = framePowers(samples, sampleRate);
-  const threshold = activityThreshold(powers, options);
+  const frame = Math.max(1, Math.round(sampleRate * 0.02));
+  const powers = new Float64Array(Math.ceil(n / frame));
+  // One pass for frame powers, peak and clipping: on a long prompt this is most of the
+  // work of both `check` and `convert`.
   let peak = 0;
   let clippedRuns = 0;
   let run = 0;
-  for (let i = 0; i < n; i++) {
-    const s = samples[i] as number;
-    const a = s < 0 ? -s : s;
-    if (a > peak) peak = a;
-    if (a >= CLIP_LEVEL) {
-      run++;
-      if (run === options.clipRunSamples) clippedRuns++;
-    } else {
-      run = 0;
+  const clipRun = options.clipRunSamples;
+  for (let f = 0, start = 0; start < n; f++, start += frame) {
+    const end = Math.min(n, start + frame);
+    let sq = 0;
+    for (let i = start; i < end; i++) {
+      const s = samples[i] as number;
+      sq += s * s;
+      const a = s < 0 ? -s : s;
+      if (a > peak) peak = a;
+      if (a >= CLIP_LEVEL) {
+        if (++run === clipRun) clippedRuns++;
+      } else {
+        run = 0;
+      }
     }
+    powers[f] = sq / (end - start);
   }
+  return summarize(powers, frame, n, peak, clippedRuns, sampleRate, options);
+}
+
+/** Per-code tables for 8-bit companded audio: its square, its magnitude, and whether it is at full scale. */
+interface CodeTables {
+  square: Float64Array;
+  magnitude: Int32Array;
+  clipped: Uint8Array;
+}
+const codeTables = new WeakMap<Int16Array, CodeTables>();
+
+function tablesFor(decode: Int16Array): CodeTables {
+  let t = codeTables.get(decode);
+  if (!t) {
+    t = { square: new Float64Array(256), magnitude: new Int32Array(256), clipped: new Uint8Array(256) };
+    for (let c = 0; c < 256; c++) {
+      const s = decode[c] as number;
+      const a = s < 0 ? -s : s;
+      t.square[c] = s * s;
+      t.magnitude[c] = a;
+      t.clipped[c] = a >= CLIP_LEVEL ? 1 : 0;
+    }
+    codeTables.set(decode, t);
+  }
+  return t;
+}
+
+/**
+ * analyzeSamples on 8-bit codes (A-law, µ-law) given their decoding table, without
+ * decoding them into a sample buffer first. The sums are of the same integers in the same
+ * order, so the result is exactly analyzeSamples(decode(codes)).
+ */
+export function analyzeCodes(codes: Uint8Array, decode: Int16Array, sampleRate: number, options: AnalysisOptions = defaultAnalysisOptions): AudioStats {
+  const { square, magnitude, clipped } = tablesFor(decode);
+  const n = codes.length;
+  const frame = Math.max(1, Math.round(sampleRate * 0.02));
+  const powers = new Float64Array(Math.ceil(n / frame));
+  let peak = 0;
+  let clippedRuns = 0;
+  let run = 0;
+  const clipRun = options.clipRunSamples;
+  for (let f = 0, start = 0; start < n; f++, start += frame) {
+    const end = Math.min(n, start + frame);
+    let sq = 0;
+    for (let i = start; i < end; i++) {
+      const c = codes[i] as number;
+      sq += square[c] as number;
+      const a = magnitude[c] as number;
+      if (a > peak) peak = a;
+      if (clipped[c] === 1) {
+        if (++run === clipRun) clippedRuns++;
+      } else {
+        run = 0;
+      }
+    }
+    powers[f] = sq / (end - start);
+  }
+  return summarize(powers, frame, n, peak, clippedRuns, sampleRate, options);
+}
+
+function summarize(
+  powers: Float64Array,
+  frame: number,
+  n: number,
+  peak: number,
+  clippedRuns: number,
+  sampleRate: number,
+  options: AnalysisOptions,
+): AudioStats {
+  const threshold = activityThreshold(powers, options);
   let sumSq = 0;
   let activeSumSq = 0;
   let activeSamples = 0;

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { analyzeSamples, defaultAnalysisOptions, fmtDb, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
-import { decodeAlaw } from './alaw.js';
+import { analyzeCodes, defaultAnalysisOptions, fmtDb, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
+import { ALAW_DECODE } from './alaw.js';
 import { validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
@@ -124,7 +124,7 @@ export function checkWavBytes(
   const whole = bytes.length === fileSize;
   if (decodable && whole && info.dataOffset !== null) {
     const data = bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent);
-    stats = analyzeSamples(decodeAlaw(data), fmt.sampleRate, options.analysis ?? defaultAnalysisOptions);
+    stats = analyzeCodes(data, ALAW_DECODE, fmt.sampleRate, options.analysis ?? defaultAnalysisOptions);
     levelWarnings(stats, options.analysis ?? defaultAnalysisOptions, warnings);
     if (options.scene && PRE_CALL_SCENES.has(options.scene) && stats.durationSeconds > profile.preCallMaxSeconds) {
       warnings.push(

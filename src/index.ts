@@ -16,7 +16,7 @@ export type { Profile } from './profile.js';
 export { validateFileName, suggestFileName, isValidFileName } from './file-name.js';
 export { loadConfig, parseConfig, ConfigSchema, ConfigError, CONFIG_FILE_NAME } from './config.js';
 export type { Config } from './config.js';
-export { analyzeSamples } from './audio-analysis.js';
+export { analyzeSamples, analyzeCodes } from './audio-analysis.js';
 export type { AudioStats, AnalysisOptions } from './audio-analysis.js';
 export { parseWav, buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 export { encodeAlaw, decodeAlaw } from './alaw.js';

@@ -1,0 +1,127 @@
+/**
+ * The level analysis: the one-pass analyzeSamples and the decode-free analyzeCodes must
+ * give exactly what the plain definition gives (two passes over decoded samples), on
+ * random codes, on real A-law audio, and at the edges (empty, partial last frame, clipping
+ * runs across frame boundaries).
+ */
+import { describe, expect, it } from 'vitest';
+import { ALAW_DECODE, decodeAlaw, encodeAlaw } from '../src/alaw.js';
+import { activityThreshold, analyzeCodes, analyzeSamples, defaultAnalysisOptions, toDb, type AnalysisOptions, type AudioStats } from '../src/audio-analysis.js';
+
+/** The definition, written the slow and obvious way, as a reference. */
+function reference(samples: Int16Array, sampleRate: number, options: AnalysisOptions): AudioStats {
+  const n = samples.length;
+  const frame = Math.max(1, Math.round(sampleRate * 0.02));
+  const powers = new Float64Array(Math.ceil(n / frame));
+  for (let f = 0; f < powers.length; f++) {
+    let sq = 0;
+    const end = Math.min(n, (f + 1) * frame);
+    for (let i = f * frame; i < end; i++) sq += (samples[i] as number) ** 2;
+    powers[f] = sq / (end - f * frame);
+  }
+  let peak = 0;
+  let clippedRuns = 0;
+  let run = 0;
+  for (const s of samples) {
+    peak = Math.max(peak, Math.abs(s));
+    run = Math.abs(s) >= 32000 ? run + 1 : 0;
+    if (run === options.clipRunSamples) clippedRuns++;
+  }
+  const threshold = activityThreshold(powers, options);
+  let sumSq = 0;
+  let activeSumSq = 0;
+  let activeSamples = 0;
+  let activeFrames = 0;
+  let firstActive = -1;
+  let lastActiveEnd = -1;
+  powers.forEach((p, f) => {
+    const len = Math.min(n, (f + 1) * frame) - f * frame;
+    sumSq += p * len;
+    if (p >= threshold && p > 0) {
+      activeFrames++;
+      activeSumSq += p * len;
+      activeSamples += len;
+      if (firstActive < 0) firstActive = f * frame;
+      lastActiveEnd = f * frame + len;
+    }
+  });
+  const duration = n / sampleRate;
+  return {
+    durationSeconds: duration,
+    peakDb: toDb(peak / 32768),
+    rmsDb: toDb((n > 0 ? Math.sqrt(sumSq / n) : 0) / 32768),
+    activeDb: toDb((activeSamples > 0 ? Math.sqrt(activeSumSq / activeSamples) : 0) / 32768),
+    activeRatio: powers.length > 0 ? activeFrames / powers.length : 0,
+    leadingSilenceSeconds: firstActive < 0 ? duration : firstActive / sampleRate,
+    trailingSilenceSeconds: lastActiveEnd < 0 ? duration : (n - lastActiveEnd) / sampleRate,
+    clippedRuns,
+  };
+}
+
+/** Deterministic pseudo-random bytes. */
+function randomCodes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A tone with pauses, a quiet stretch and a clipped burst: every branch of the analysis. */
+function speechLike(seconds: number, rate: number): Int16Array {
+  const out = new Int16Array(Math.round(seconds * rate));
+  for (let i = 0; i < out.length; i++) {
+    const t = i / rate;
+    const gate = Math.sin(2 * Math.PI * 1.3 * t) > -0.2 ? 1 : 0.001;
+    const burst = t > 0.15 && t < 0.25 ? 4 : 1;
+    out[i] = Math.max(-32768, Math.min(32767, Math.round(9000 * gate * burst * Math.sin(2 * Math.PI * 220 * t))));
+  }
+  return out;
+}
+
+describe('analyzeSamples and analyzeCodes against the definition', () => {
+  const strict: AnalysisOptions = { ...defaultAnalysisOptions, clipRunSamples: 2 };
+
+  it('random A-law codes, several lengths (partial last frames included) and rates', () => {
+    for (const [length, rate] of [
+      [0, 8000],
+      [1, 8000],
+      [159, 8000],
+      [160, 8000],
+      [161, 8000],
+      [48_001, 8000],
+      [30_000, 16000],
+      [44_100, 44100],
+    ] as const) {
+      const codes = randomCodes(length, length + rate);
+      const samples = decodeAlaw(codes);
+      for (const options of [defaultAnalysisOptions, strict]) {
+        const want = reference(samples, rate, options);
+        expect(analyzeSamples(samples, rate, options)).toStrictEqual(want);
+        expect(analyzeCodes(codes, ALAW_DECODE, rate, options)).toStrictEqual(want);
+      }
+    }
+  });
+
+  it('speech-like A-law audio with pauses, silence and clipping runs that cross frame boundaries', () => {
+    const samples = decodeAlaw(encodeAlaw(speechLike(7.3, 8000)));
+    const codes = encodeAlaw(samples);
+    const want = reference(samples, 8000, defaultAnalysisOptions);
+    expect(want.clippedRuns).toBeGreaterThan(0);
+    expect(want.activeRatio).toBeGreaterThan(0.3);
+    expect(want.activeRatio).toBeLessThan(1);
+    expect(analyzeSamples(samples, 8000, defaultAnalysisOptions)).toStrictEqual(want);
+    expect(analyzeCodes(codes, ALAW_DECODE, 8000, defaultAnalysisOptions)).toStrictEqual(want);
+  });
+
+  it('16-bit samples that A-law cannot express (analyzeSamples alone)', () => {
+    const samples = speechLike(2.01, 8000);
+    samples[100] = -32768;
+    samples[101] = 32767;
+    expect(analyzeSamples(samples, 8000, strict)).toStrictEqual(reference(samples, 8000, strict));
+  });
+});
