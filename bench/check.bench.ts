@@ -95,7 +95,7 @@ const bench: Bench = {
 
     const fps = (perFileUs: number): string => `${int(1e6 / perFileUs)} files/s`;
     log(`fixture:     ${int(fileCount)} valid canonical prompts (${DISTINCT_CLIPS} distinct A-law 8 kHz clips, 2-4 s), ${mib(totalBytes)}, written in ${int(gen.ms)} ms`);
-    log(`measured:    checkFiles([dir]) in-process (walk, read, parse, A-law decode, level analysis; default concurrency 16)`);
+    log(`measured:    checkFiles([dir]) in-process (walk, read, parse, level analysis straight from the A-law codes; default concurrency 16)`);
     log(`             median of ${runs} run(s) after a ${warmupCount}-file warm-up; runs: ${checkMs.map((m) => `${fixed(m, 1)} ms`).join(', ')}`);
     log(`             per file ${us(checkPerFileUs)}   ${fps(checkPerFileUs)}   total ${fixed(checkTotalMs, 1)} ms`);
     log(`             peak RSS during checkFiles ${mib(peakRss)} (baseline ${mib(baselineRss)}, +${mib(Math.max(0, peakRss - baselineRss))})`);
