@@ -265,8 +265,15 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     const copies = pending.filter((p) => p.route === 'copy');
     const decodes = pending.filter((p) => p.route !== 'copy');
     const cpuLimit = pLimit(r.jobs);
+    // Without --jobs: once what is left fits in two rounds, start it all and let the
+    // system share the CPUs, rather than idle CPUs while the last long decodes run.
+    const rebalance = (): void => {
+      if (r.jobsGiven) return;
+      const left = cpuLimit.activeCount + cpuLimit.pendingCount;
+      cpuLimit.concurrency = left <= 2 * r.jobs ? Math.max(r.jobs, left) : r.jobs;
+    };
     const work: Promise<void>[] = copies.map((p) =>
-      cpuLimit(async () => emit(await convertFromAlaw(p, r), p.item)),
+      cpuLimit(async () => emit(await convertFromAlaw(p, r), p.item)).then(rebalance),
     );
     if (decodes.length > 0) {
       const info = await ffmpegInfo();
@@ -280,13 +287,6 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
         launching.add(spawned);
         void spawned.then(() => launching.delete(spawned));
         return decodeGroup(group, r, info, started).finally(started);
-      };
-      // Without --jobs: once what is left fits in two rounds, start it all and let the
-      // system share the CPUs, rather than idle CPUs while the last long decodes run.
-      const rebalance = (): void => {
-        if (r.jobsGiven) return;
-        const left = cpuLimit.activeCount + cpuLimit.pendingCount;
-        cpuLimit.concurrency = left <= 2 * r.jobs ? Math.max(r.jobs, left) : r.jobs;
       };
       // A group that fails comes back as smaller groups, scheduled like any other, so
       // isolating one bad source keeps every job slot busy instead of a serial tail.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegNotFoundError, locateFfmpeg } from '../src/ffmpeg.js';
 import { runCli } from './helpers/cli.js';
-import { runFfmpeg } from './helpers/ffmpeg.js';
+import { BITEXACT, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
 let dir: string;
@@ -208,6 +208,24 @@ describe('how many ffmpeg processes run at once', () => {
     const lines = await logLines(log);
     expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
     // 3 decodes: all at once when 3 <= 2 x CPUs, else one per CPU until that holds.
+    expect(mostAtOnce(lines)).toBe(3 <= 2 * cpus ? 3 : Math.max(cpus, 2));
+  });
+
+  it('conforming A-law sources converted in the same run (no ffmpeg) do not hold the decodes back', async () => {
+    const mixed = await freshDir('mixed-sources');
+    for (const name of await fs.readdir(longDir)) await fs.copyFile(path.join(longDir, name), path.join(mixed, name));
+    // Enough in-process conversions that, counted alone, they would keep the limit at one per CPU.
+    await Promise.all(
+      Array.from({ length: 4 * cpus + 4 }, (_, i) =>
+        runFfmpeg(['-f', 'lavfi', '-i', `sine=frequency=${400 + i}:duration=1`, '-ar', '8000', '-ac', '1', '-c:a', 'pcm_alaw', ...BITEXACT, path.join(mixed, `alaw_${i}.wav`)]),
+      ),
+    );
+    const { binary, log } = await loggingFfmpeg('jobs-mixed', 0.5);
+    const r = await runCli(['convert', mixed, '--out', path.join(dir, 'jobs-mixed-out'), '--no-ledger', '--json'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { summary: { converted: number } }).summary.converted).toBe(4 * cpus + 4 + 3);
+    const lines = await logLines(log);
+    expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
     expect(mostAtOnce(lines)).toBe(3 <= 2 * cpus ? 3 : Math.max(cpus, 2));
   });
 
