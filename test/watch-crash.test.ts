@@ -51,6 +51,17 @@ const after = (event: string, n: number): Moment => ({
   kill: (proc) => proc.waitFor(ev(event), `${n} ${event}`, { n, timeoutMs: 30_000 }),
 });
 
+/** A kill at a random moment within `maxMs` of the first queued event. */
+const randomAfterQueued = (k: number, maxMs: number): Moment => ({
+  label: `extra #${k + 1}, at a random moment after the first queued event`,
+  kill: async (proc) => {
+    await proc.waitFor(ev('queued'), 'queued', { timeoutMs: 30_000 });
+    const ms = Math.floor(Math.random() * maxMs);
+    await new Promise((r) => setTimeout(r, ms));
+    return ms;
+  },
+});
+
 const moments: Moment[] = [
   after('queued', 1), // 0 converted: intents written, conversion starting
   after('converted', 1), // first commit done: mid-placement of the round
@@ -72,17 +83,7 @@ const moments: Moment[] = [
  * PROMPTPREP_WATCH_CRASH_EXTRA=30 npx vitest run test/watch-crash
  */
 const extra = Number(process.env.PROMPTPREP_WATCH_CRASH_EXTRA ?? 0);
-for (let k = 0; k < extra; k++) {
-  moments.push({
-    label: `extra #${k + 1}, at a random moment after the first queued event`,
-    kill: async (proc) => {
-      await proc.waitFor(ev('queued'), 'queued', { timeoutMs: 30_000 });
-      const ms = Math.floor(Math.random() * 1500);
-      await new Promise((r) => setTimeout(r, ms));
-      return ms;
-    },
-  });
-}
+for (let k = 0; k < extra; k++) moments.push(randomAfterQueued(k, 1500));
 
 async function verify(root: string, sources: Source[], note: string): Promise<void> {
   const inbox = path.join(root, 'inbox');
@@ -165,17 +166,7 @@ describe('kill -9 in the middle of a batch, then a restart with --once', () => {
 
 describe('kill -9 while new versions replace prepared prompts, then a restart with --once', () => {
   const replaceMoments: Moment[] = [after('converted', 1), after('converted', 4)];
-  for (let k = 0; k < extra; k++) {
-    replaceMoments.push({
-      label: `extra #${k + 1}, at a random moment after the first queued event`,
-      kill: async (proc) => {
-        await proc.waitFor(ev('queued'), 'queued', { timeoutMs: 30_000 });
-        const ms = Math.floor(Math.random() * 1200);
-        await new Promise((r) => setTimeout(r, ms));
-        return ms;
-      },
-    });
-  }
+  for (let k = 0; k < extra; k++) replaceMoments.push(randomAfterQueued(k, 1200));
 
   it.each(replaceMoments.map((m, i) => [m.label, m, i] as const))('killed %s: every version archived exactly once', async (_label, moment, i) => {
     const root = path.join(tmp, `replace${i}`);
