@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
+import { writeFileAtomic } from './atomic-write.js';
 import type { DecodePlan } from './decode-plan.js';
 
 /**
@@ -101,17 +102,18 @@ const featureCache = new Map<string, Promise<FfmpegFeatures>>();
 export function ffmpegFeatures(binary: FfmpegBinary): Promise<FfmpegFeatures> {
   let cached = featureCache.get(binary.path);
   if (!cached) {
-    cached = featuresFromDisk(binary).then(
-      (known) =>
-        known ??
-        execFileAsync(binary.path, ['-hide_banner', '-version'], { maxBuffer: 1 << 20 }).then(({ stdout }) => {
-          const firstLine = stdout.split('\n')[0] ?? '';
-          const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1] ?? 'unknown';
-          const features = { version, soxr: stdout.includes('--enable-libsoxr') };
-          void featuresToDisk(binary, features);
-          return features;
-        }),
-    );
+    cached = (async () => {
+      const dir = cacheDir();
+      const id = dir ? await binaryIdentity(binary) : null;
+      const known = dir && id ? await featuresFromDisk(dir, id) : null;
+      if (known) return known;
+      const { stdout } = await execFileAsync(binary.path, ['-hide_banner', '-version'], { maxBuffer: 1 << 20 });
+      const firstLine = stdout.split('\n')[0] ?? '';
+      const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1] ?? 'unknown';
+      const features = { version, soxr: stdout.includes('--enable-libsoxr') };
+      if (dir && id) void featuresToDisk(dir, id, features);
+      return features;
+    })();
     featureCache.set(binary.path, cached);
   }
   return cached;
@@ -121,7 +123,7 @@ export function ffmpegFeatures(binary: FfmpegBinary): Promise<FfmpegFeatures> {
  * `PROMPTPREP_CACHE_DIR`, else `$XDG_CACHE_HOME/promptprep`, else `~/.cache/promptprep`;
  * null (no caching) when PROMPTPREP_CACHE_DIR is set to an empty string.
  */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+function cacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.PROMPTPREP_CACHE_DIR !== undefined) return env.PROMPTPREP_CACHE_DIR === '' ? null : path.resolve(env.PROMPTPREP_CACHE_DIR);
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'promptprep');
@@ -134,7 +136,13 @@ interface FeaturesEntry extends FfmpegFeatures {
   identity: string;
 }
 
-async function binaryIdentity(binary: FfmpegBinary): Promise<{ key: string; identity: string } | null> {
+interface BinaryIdentity {
+  /** The binary's real path. */
+  key: string;
+  identity: string;
+}
+
+async function binaryIdentity(binary: FfmpegBinary): Promise<BinaryIdentity | null> {
   try {
     const real = await fs.realpath(binary.path);
     const st = await fs.stat(real);
@@ -153,31 +161,19 @@ async function readFeaturesFile(dir: string): Promise<Record<string, FeaturesEnt
   }
 }
 
-async function featuresFromDisk(binary: FfmpegBinary): Promise<FfmpegFeatures | null> {
-  const dir = cacheDir();
-  const id = dir ? await binaryIdentity(binary) : null;
-  if (!dir || !id) return null;
+async function featuresFromDisk(dir: string, id: BinaryIdentity): Promise<FfmpegFeatures | null> {
   const entry = (await readFeaturesFile(dir))[id.key];
   if (!entry || entry.identity !== id.identity || typeof entry.version !== 'string' || typeof entry.soxr !== 'boolean') return null;
   return { version: entry.version, soxr: entry.soxr };
 }
 
 /** Best effort: a cache that cannot be written only means asking ffmpeg again next time. */
-async function featuresToDisk(binary: FfmpegBinary, features: FfmpegFeatures): Promise<void> {
-  const dir = cacheDir();
-  const id = dir ? await binaryIdentity(binary) : null;
-  if (!dir || !id) return;
+async function featuresToDisk(dir: string, id: BinaryIdentity, features: FfmpegFeatures): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true });
     const all = await readFeaturesFile(dir);
     all[id.key] = { ...features, identity: id.identity };
-    // Renamed into place, so a concurrent reader sees the old file or the new one, never half.
-    const tmp = path.join(dir, `.${FEATURES_FILE}.${process.pid}.${Date.now()}.partial`);
-    await fs.writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`);
-    await fs.rename(tmp, path.join(dir, FEATURES_FILE)).catch(async (err: unknown) => {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    });
+    await writeFileAtomic(path.join(dir, FEATURES_FILE), `${JSON.stringify(all, null, 2)}\n`);
   } catch {
     // unwritable home, read-only file system, full disk: carry on without the cache
   }

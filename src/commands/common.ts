@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { LoadedConfig } from '../config.js';
 import { CONFIG_FILE_NAME, ConfigError, defaultConfig } from '../config-defaults.js';
 import { getProfile } from '../profile.js';
+import { exists } from '../watch/move.js';
 import { isScene, SCENES, type Scene } from '../scenes.js';
 import { parseShard, type Shard } from '../shard.js';
 
@@ -40,15 +41,6 @@ export async function loadCliConfig(explicitPath: string | undefined): Promise<L
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.lstat(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 
