@@ -145,7 +145,9 @@ function tablesFor(decode: Int16Array): CodeTables {
 /**
  * analyzeSamples on 8-bit codes (A-law, µ-law) given their decoding table, without
  * decoding them into a sample buffer first. The sums are of the same integers in the same
- * order, so the result is exactly analyzeSamples(decode(codes)).
+ * order, so the result is exactly analyzeSamples(decode(codes)). The loop repeats
+ * analyzeSamples' on purpose: reading samples through a callback would cost the speed this
+ * function exists for; test/audio-analysis.test.ts holds both to one reference.
  */
 export function analyzeCodes(codes: Uint8Array, decode: Int16Array, sampleRate: number, options: AnalysisOptions = defaultAnalysisOptions): AudioStats {
   const { square, magnitude, clipped } = tablesFor(decode);
