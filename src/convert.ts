@@ -3,8 +3,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { decodeAlaw, encodeAlaw } from './alaw.js';
-import { analyzeSamples, defaultAnalysisOptions, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
+import { ALAW_DECODE, decodeAlaw, encodeAlaw } from './alaw.js';
+import { analyzeCodes, analyzeSamples, defaultAnalysisOptions, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkWavBytes } from './check.js';
 import { cutWithFade, normalizeLevel, trimSilence } from './conditioning.js';
@@ -24,10 +24,11 @@ import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 /**
  * `promptprep convert`: any audio in, a canonical platform prompt out.
  *
- * Per file: probe in-process → (A-law sources: copy; others: ffmpeg decode to 16-bit at
- * the platform rate, many sources per ffmpeg process) → conditioning in-process →
- * A-law → canonical WAV → verified with the `check` rules → written under a hidden
- * temporary name and renamed into place. A per-output stats file beside it records the
+ * Per file: probe in-process → (A-law sources: copy; others: one ffmpeg decode at the
+ * platform rate, many sources per ffmpeg process, to A-law codes or, when conditioning
+ * is asked for, to 16-bit samples) → conditioning and A-law in-process → canonical WAV
+ * → verified with the `check` rules → written under a hidden temporary name and renamed
+ * into place. A per-output stats file beside it records the
  * source hash and options, which is how a re-run knows it can skip.
  */
 
@@ -80,7 +81,10 @@ export interface ConvertStats {
   bytes: number;
   sha256: string;
   input: { container: string; codec: string; sampleRate: number; channels: number; durationSeconds: number } | null;
-  /** Levels of the decoded audio before conditioning. */
+  /**
+   * Levels of the decoded audio before conditioning. Without conditioning the audio is
+   * never held at 16 bits (ffmpeg writes the A-law codes), and this equals `after`.
+   */
   before: AudioStats;
   /** Levels of the written prompt. */
   after: AudioStats;
@@ -306,7 +310,7 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
           // One macrotask on, the group this slot let in has begun launching; let it spawn first.
           await new Promise((resolve) => setImmediate(resolve));
           await Promise.all(launching);
-          for (const d of out.decoded) emit(await finish(d.p, d.samples, null, r), d.p.item);
+          for (const d of out.decoded) emit(await finish(d.p, d.audio, r), d.p.item);
         });
       for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
       rebalance();
@@ -459,9 +463,29 @@ function decodeCap(p: Pending, r: Resolved): number | undefined {
   return p.probe.durationSeconds > limit ? limit + margin : undefined;
 }
 
+/**
+ * Audio at the platform rate, as finish() takes it: 16-bit samples, or A-law codes (from
+ * ffmpeg, or a conforming source's own) that are kept as they are unless conditioning
+ * needs samples.
+ */
+type DecodedAudio = { samples: Int16Array; codes?: undefined } | { codes: Uint8Array; samples?: undefined };
+
+/**
+ * Whether finish() may change this source's samples (any conditioning, or a cut to fit):
+ * only then is it decoded to 16 bits. Otherwise ffmpeg encodes the A-law itself, byte for
+ * byte what encodeAlaw would make of the same samples, and the in-process work is the
+ * verification alone. Decided from the options and this source's probe only, so a file's
+ * bytes never depend on the batch it is in.
+ */
+function needsSamples(p: Pending, r: Resolved): boolean {
+  if (r.normalize || r.trimSilence) return true;
+  if (r.onOversize !== 'trim') return false;
+  return p.probe.kind !== 'audio' || p.probe.durationSeconds * r.profile.sampleRate > r.maxSamples;
+}
+
 type GroupOutcome =
   | { results: { item: ConvertItem; result: ConvertFileResult }[] }
-  | { decoded: { p: Pending; samples: Int16Array }[] }
+  | { decoded: { p: Pending; audio: DecodedAudio }[] }
   | { retry: Pending[][] };
 
 async function decodeGroup(
@@ -476,7 +500,8 @@ async function decodeGroup(
   try {
     const jobs: DecodeJob[] = group.map((p, i) => {
       const cap = decodeCap(p, r);
-      return { source: p.item.source, rawPath: path.join(tmpDir, `${i}.s16`), ...(cap !== undefined ? { maxSeconds: cap } : {}) };
+      const encoding = needsSamples(p, r) ? 's16le' : 'alaw';
+      return { source: p.item.source, rawPath: path.join(tmpDir, `${i}.${encoding}`), encoding, ...(cap !== undefined ? { maxSeconds: cap } : {}) };
     });
     const plan = buildDecodePlan(jobs, {
       sampleRate: r.profile.sampleRate,
@@ -492,10 +517,14 @@ async function decodeGroup(
     }
     // Only the decoded samples leave here; the in-process finish runs after the job slot is
     // free, so the next ffmpeg starts while this group is encoded and written.
-    const decoded: { p: Pending; samples: Int16Array }[] = [];
+    const decoded: { p: Pending; audio: DecodedAudio }[] = [];
     for (const [i, p] of group.entries()) {
-      const raw = await fs.readFile(jobs[i]!.rawPath);
-      decoded.push({ p, samples: new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1) });
+      const job = jobs[i] as DecodeJob;
+      const raw = await fs.readFile(job.rawPath);
+      decoded.push({
+        p,
+        audio: job.encoding === 'alaw' ? { codes: raw } : { samples: new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1) },
+      });
     }
     return { decoded };
   } finally {
@@ -566,21 +595,21 @@ async function convertFromAlaw(p: Pending, r: Resolved): Promise<ConvertFileResu
   } catch (err) {
     return failedResult(p, [finding('unreadable', describeFsError(err, p.item.source))]);
   }
-  return finish(p, decodeAlaw(bytes), bytes, r);
+  return finish(p, { codes: bytes }, r);
 }
 
 /**
- * Conditioning, encoding, verification and the atomic write. `alaw` is the source's own
- * A-law data when it may be kept byte for byte (no gain, no trimming).
+ * Conditioning, encoding, verification and the atomic write. A-law codes are kept byte
+ * for byte unless conditioning changes the audio.
  */
-async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, r: Resolved): Promise<ConvertFileResult> {
+async function finish(p: Pending, decoded: DecodedAudio, r: Resolved): Promise<ConvertFileResult> {
   const rate = r.profile.sampleRate;
   const warnings = [...p.warnings];
-  let samples = decoded;
-  const before = analyzeSamples(samples, rate, r.analysis);
-  if (p.probe.kind === 'audio' && decoded.length < r.maxSamples) {
+  const codes = decoded.codes ?? null;
+  const length = codes ? codes.length : (decoded.samples as Int16Array).length;
+  if (p.probe.kind === 'audio' && length < r.maxSamples) {
     const expected = p.probe.durationSeconds;
-    const got = decoded.length / rate;
+    const got = length / rate;
     if (got < expected * 0.95 - 0.1) {
       return failedResult(p, [
         finding(
@@ -590,16 +619,112 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
       ]);
     }
   }
-  if (samples.length === 0) {
+  if (length === 0) {
     return failedResult(p, [finding('no-audio-stream', `"${p.item.source}" decoded to no audio at all.`)]);
   }
+  // Codes become samples only when something below may change them (a header that
+  // understated the length can still bring a cut to fit here).
+  let data: Uint8Array;
+  let before: AudioStats | null = null;
+  let conditioned: Conditioned = { changed: false, trimmedLeadingSeconds: 0, trimmedTrailingSeconds: 0, cutToFit: false, gainDb: 0 };
+  if (!codes || r.trimSilence || r.normalize || length > r.maxSamples) {
+    const samples = decoded.samples ?? decodeAlaw(codes as Uint8Array);
+    before = analyzeSamples(samples, rate, r.analysis);
+    const c = condition(p, samples, r, warnings);
+    if ('failed' in c) return c.failed;
+    conditioned = c;
+    data = codes && !c.changed ? codes : encodeAlaw(c.samples);
+  } else {
+    data = codes;
+  }
+  const wav = buildCanonicalWav(data, {
+    formatTag: r.profile.formatTag,
+    sampleRate: rate,
+    channels: r.profile.channels,
+    bitsPerSample: r.profile.bitsPerSample,
+  });
+  const scene = r.sceneFor?.(p.item) ?? r.scene;
+  const verdict = checkWavBytes(wav, wav.length, {
+    profile: r.profile,
+    maxBytes: r.maxBytes,
+    analysis: r.analysis,
+    ...(scene ? { scene } : {}),
+  });
+  const nameErrors = validateFileName(path.basename(p.item.output), r.profile);
+  if (verdict.errors.length > 0 || nameErrors.length > 0) {
+    return failedResult(p, [...nameErrors, ...verdict.errors]);
+  }
+  warnings.push(...verdict.warnings.filter((w) => !warnings.some((x) => x.code === w.code)));
+  const after = verdict.stats ?? analyzeCodes(data, ALAW_DECODE, rate, r.analysis);
+  const stats: ConvertStats = {
+    sourceSha256: p.sourceSha256,
+    durationSeconds: data.length / rate,
+    bytes: wav.length,
+    sha256: sha256(wav),
+    input:
+      p.probe.kind === 'audio'
+        ? {
+            container: p.probe.container,
+            codec: p.probe.codec,
+            sampleRate: p.probe.sampleRate,
+            channels: p.probe.channels,
+            durationSeconds: p.probe.durationSeconds,
+          }
+        : null,
+    before: before ?? after,
+    after,
+    gainDb: conditioned.gainDb,
+    trimmedLeadingSeconds: conditioned.trimmedLeadingSeconds,
+    trimmedTrailingSeconds: conditioned.trimmedTrailingSeconds,
+    cutToFit: conditioned.cutToFit,
+  };
+  try {
+    await fs.mkdir(path.dirname(p.item.output), { recursive: true });
+    await writeFileAtomic(p.item.output, wav, r.stagingDir);
+    const record: StatsRecord = {
+      promptprep: VERSION,
+      source: p.item.source,
+      sourceSha256: p.sourceSha256,
+      outputKey: p.key,
+      output: p.item.output,
+      outputSha256: stats.sha256,
+      options: { normalize: r.normalize, trimSilence: r.trimSilence, bandLimit: r.bandLimit, onOversize: r.onOversize, maxBytes: r.maxBytes, profile: r.profile.id },
+      stats,
+      warnings,
+      convertedAt: new Date().toISOString(),
+    };
+    await fs.mkdir(path.dirname(statsPathFor(p.item.output)), { recursive: true });
+    await writeFileAtomic(statsPathFor(p.item.output), `${JSON.stringify(record, jsonSafe, 2)}\n`, r.stagingDir);
+  } catch (err) {
+    return failedResult(p, [finding('write-failed', `Could not write "${p.item.output}": ${(err as Error).message}`)]);
+  }
+  return { source: p.item.source, output: p.item.output, status: 'converted', errors: [], warnings, stats };
+}
+
+interface Conditioned {
+  changed: boolean;
+  trimmedLeadingSeconds: number;
+  trimmedTrailingSeconds: number;
+  cutToFit: boolean;
+  gainDb: number;
+}
+
+/** --trim-silence, the cut to fit and --normalize, in that order; adds its warnings to `warnings`. */
+function condition(
+  p: Pending,
+  input: Int16Array,
+  r: Resolved,
+  warnings: Finding[],
+): (Conditioned & { samples: Int16Array }) | { failed: ConvertFileResult } {
+  const rate = r.profile.sampleRate;
+  let samples = input;
   let changed = false;
   let trimmedLeading = 0;
   let trimmedTrailing = 0;
   if (r.trimSilence) {
     const t = trimSilence(samples, rate, r.analysis);
     if (t.silent) {
-      return failedResult(p, [finding('silent', `"${p.item.source}" is silent; trimming silence would leave nothing.`)]);
+      return { failed: failedResult(p, [finding('silent', `"${p.item.source}" is silent; trimming silence would leave nothing.`)]) };
     }
     if (t.samples.length !== samples.length) changed = true;
     samples = t.samples;
@@ -608,7 +733,7 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
   }
   let cutToFit = false;
   if (samples.length > r.maxSamples) {
-    if (r.onOversize === 'fail') return failedResult(p, [oversizeFinding(p.item.source, samples.length / rate, r)]);
+    if (r.onOversize === 'fail') return { failed: failedResult(p, [oversizeFinding(p.item.source, samples.length / rate, r)]) };
     if (!warnings.some((w) => w.code === 'cut-to-fit')) {
       warnings.push(
         finding('cut-to-fit', `The audio lasts ${(samples.length / rate).toFixed(2)} s, more than a prompt can hold; it was cut to fit with a 0.5 s fade-out.`),
@@ -637,68 +762,7 @@ async function finish(p: Pending, decoded: Int16Array, alaw: Uint8Array | null, 
       }
     }
   }
-  const data = alaw && !changed ? alaw : encodeAlaw(samples);
-  const wav = buildCanonicalWav(data, {
-    formatTag: r.profile.formatTag,
-    sampleRate: rate,
-    channels: r.profile.channels,
-    bitsPerSample: r.profile.bitsPerSample,
-  });
-  const scene = r.sceneFor?.(p.item) ?? r.scene;
-  const verdict = checkWavBytes(wav, wav.length, {
-    profile: r.profile,
-    maxBytes: r.maxBytes,
-    analysis: r.analysis,
-    ...(scene ? { scene } : {}),
-  });
-  const nameErrors = validateFileName(path.basename(p.item.output), r.profile);
-  if (verdict.errors.length > 0 || nameErrors.length > 0) {
-    return failedResult(p, [...nameErrors, ...verdict.errors]);
-  }
-  warnings.push(...verdict.warnings.filter((w) => !warnings.some((x) => x.code === w.code)));
-  const stats: ConvertStats = {
-    sourceSha256: p.sourceSha256,
-    durationSeconds: data.length / rate,
-    bytes: wav.length,
-    sha256: sha256(wav),
-    input:
-      p.probe.kind === 'audio'
-        ? {
-            container: p.probe.container,
-            codec: p.probe.codec,
-            sampleRate: p.probe.sampleRate,
-            channels: p.probe.channels,
-            durationSeconds: p.probe.durationSeconds,
-          }
-        : null,
-    before,
-    after: verdict.stats ?? analyzeSamples(samples, rate, r.analysis),
-    gainDb,
-    trimmedLeadingSeconds: trimmedLeading,
-    trimmedTrailingSeconds: trimmedTrailing,
-    cutToFit,
-  };
-  try {
-    await fs.mkdir(path.dirname(p.item.output), { recursive: true });
-    await writeFileAtomic(p.item.output, wav, r.stagingDir);
-    const record: StatsRecord = {
-      promptprep: VERSION,
-      source: p.item.source,
-      sourceSha256: p.sourceSha256,
-      outputKey: p.key,
-      output: p.item.output,
-      outputSha256: stats.sha256,
-      options: { normalize: r.normalize, trimSilence: r.trimSilence, bandLimit: r.bandLimit, onOversize: r.onOversize, maxBytes: r.maxBytes, profile: r.profile.id },
-      stats,
-      warnings,
-      convertedAt: new Date().toISOString(),
-    };
-    await fs.mkdir(path.dirname(statsPathFor(p.item.output)), { recursive: true });
-    await writeFileAtomic(statsPathFor(p.item.output), `${JSON.stringify(record, jsonSafe, 2)}\n`, r.stagingDir);
-  } catch (err) {
-    return failedResult(p, [finding('write-failed', `Could not write "${p.item.output}": ${(err as Error).message}`)]);
-  }
-  return { source: p.item.source, output: p.item.output, status: 'converted', errors: [], warnings, stats };
+  return { samples, changed, trimmedLeadingSeconds: trimmedLeading, trimmedTrailingSeconds: trimmedTrailing, cutToFit, gainDb };
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

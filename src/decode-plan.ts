@@ -13,9 +13,17 @@ export interface DecodeOptions {
   bandLimit: boolean;
 }
 
+/**
+ * What a decode writes: 16-bit samples, for in-process conditioning, or the platform's
+ * A-law codes straight from ffmpeg's pcm_alaw encoder (the same table as ours, see
+ * alaw.ts), which spares a faithful conversion the encoding and half the bytes.
+ */
+export type RawEncoding = 's16le' | 'alaw';
+
 export interface DecodePlanOutput {
   inputIndex: number;
   rawPath: string;
+  encoding: RawEncoding;
   filters: string[];
   /** Stop decoding after this many seconds (keeps memory bounded for over-long sources). */
   maxSeconds?: number;
@@ -31,6 +39,8 @@ export interface DecodePlan {
 export interface DecodeJob {
   source: string;
   rawPath: string;
+  /** Default 's16le'. */
+  encoding?: RawEncoding;
   maxSeconds?: number;
 }
 
@@ -63,6 +73,7 @@ export function buildDecodePlan(jobs: DecodeJob[], options: DecodeOptions): Deco
     outputs: jobs.map((j, i) => ({
       inputIndex: i,
       rawPath: j.rawPath,
+      encoding: j.encoding ?? 's16le',
       filters,
       ...(j.maxSeconds !== undefined ? { maxSeconds: j.maxSeconds } : {}),
     })),

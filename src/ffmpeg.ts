@@ -223,10 +223,10 @@ export async function runDecodePlan(
       '-ar',
       String(plan.sampleRate),
       '-c:a',
-      'pcm_s16le',
+      out.encoding === 'alaw' ? 'pcm_alaw' : 'pcm_s16le',
       ...(out.maxSeconds !== undefined ? ['-t', out.maxSeconds.toFixed(6)] : []),
       '-f',
-      's16le',
+      out.encoding,
     ];
     command.outputOptions(options);
   }
@@ -244,10 +244,10 @@ export async function runDecodePlan(
 
 /**
  * fluent-ffmpeg runs `ffmpeg -formats` and `ffmpeg -encoders` before a first command (twice
- * when two start together) to validate formats and codecs. Ours are fixed (s16le,
- * pcm_s16le) and the binary's features were read once by ffmpegFeatures, so those probes
- * only cost process start-ups. These are fluent-ffmpeg 2.1.3 internals; the version is
- * pinned exactly in package.json.
+ * when two start together) to validate formats and codecs. Ours are fixed (raw s16le and
+ * alaw, built into every ffmpeg) and the binary's features were read once by
+ * ffmpegFeatures, so those probes only cost process start-ups. These are fluent-ffmpeg
+ * 2.1.3 internals; the version is pinned exactly in package.json.
  */
 function skipCapabilityProbes(command: ffmpeg.FfmpegCommand): void {
   const internals = command as unknown as {

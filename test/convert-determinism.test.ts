@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFiles, type ConvertReport } from '../src/convert.js';
+import { encodeAlaw } from '../src/alaw.js';
 import { buildDecodePlan, filterChain } from '../src/decode-plan.js';
 import { ffmpegFeatures, locateFfmpeg, runDecodePlan } from '../src/ffmpeg.js';
 import { codec, inParallel, makeSource, toneExpr, speechExpr, type SourceSpec } from './helpers/convert-audio.js';
@@ -98,6 +99,32 @@ describe('convert: determinism', () => {
     const a = await bytesOf(await convertFiles(subset, { outDir: path.join(dir, 'norm-1'), jobs: 1, normalize: true, trimSilence: true, bandLimit: true }));
     const b = await bytesOf(await convertFiles(subset, { outDir: path.join(dir, 'norm-2'), jobs: 2, normalize: true, trimSilence: true, bandLimit: true }));
     expectSameBytes(a, b, 'conditioned jobs 1 vs jobs 2');
+  });
+});
+
+describe('A-law straight from ffmpeg', () => {
+  // A faithful conversion has ffmpeg write the A-law codes; conditioning decodes to 16 bits
+  // and encodes in-process. The two must agree, or the bytes would depend on the options
+  // in a way nobody asked for.
+  it('is byte for byte encodeAlaw of the 16-bit decode, for every source kind', async () => {
+    const binary = await locateFfmpeg();
+    const { soxr } = await ffmpegFeatures(binary);
+    const kinds = SOURCES.slice(0, KINDS.length);
+    const jobs = kinds.flatMap((s, i) => [
+      { source: path.join(src, s.name), rawPath: path.join(dir, `both-${i}.alaw`), encoding: 'alaw' as const },
+      { source: path.join(src, s.name), rawPath: path.join(dir, `both-${i}.s16`), encoding: 's16le' as const },
+    ]);
+    const result = await runDecodePlan(binary, buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false }));
+    expect(result).toEqual({ ok: true, errorText: '' });
+    const differing: string[] = [];
+    for (const [i, s] of kinds.entries()) {
+      const codes = await fs.readFile(path.join(dir, `both-${i}.alaw`));
+      const raw = await fs.readFile(path.join(dir, `both-${i}.s16`));
+      expect(codes.length, s.name).toBeGreaterThan(1000);
+      const encoded = encodeAlaw(new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1));
+      if (!Buffer.from(encoded).equals(codes)) differing.push(s.name);
+    }
+    expect(differing).toEqual([]);
   });
 });
 
