@@ -85,6 +85,11 @@ Examples:
           )
         : null;
       const colors = colorsFor(out);
+      const useLedger = flags.ledger !== false && !flags.dryRun;
+      // Opened once the first prompt is ready, while later decodes still run: loading
+      // SQLite after the last one would add to every run's tail.
+      let ledgerOpening: ReturnType<typeof openCliLedger> | null = null;
+      const openLedger = () => (ledgerOpening ??= openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined));
       const report = await convertFiles(inputs, {
         outDir: flags.out,
         profile,
@@ -103,6 +108,8 @@ Examples:
         sceneFor: (item) => scene ?? resolvePromptInfo(config.prompts, path.basename(item.output)).scene ?? undefined,
         onStart: (total) => bar?.start(total, 0, { file: '' }),
         onFile: (res) => {
+          // A failure to open is reported after the conversion, where it always was.
+          if (useLedger && (res.status === 'converted' || res.status === 'skipped')) openLedger().catch(() => undefined);
           if (bar) {
             bar.increment(1, { file: res.source });
             if (res.status === 'failed' && !flags.json) {
@@ -116,8 +123,8 @@ Examples:
         },
       });
       bar?.stop();
-      if (flags.ledger !== false && !flags.dryRun && (report.summary.converted > 0 || report.summary.skipped > 0)) {
-        const ledger = await openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined);
+      if (useLedger && (report.summary.converted > 0 || report.summary.skipped > 0)) {
+        const ledger = await openLedger();
         const { recordConversions } = await import('../ledger/project.js');
         try {
           recordConversions(ledger, report, config, 'convert command', scene);
