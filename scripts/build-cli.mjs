@@ -1,0 +1,40 @@
+/**
+ * Bundles the CLI into dist/cli.js (plus cli-chunk-*.js files beside it, loaded only by
+ * the commands that need them). Run after tsc, which still builds the library (dist/index.js)
+ * and its types.
+ *
+ * Why: unbundled, every `promptprep` run resolves and compiles some 200 module files
+ * before it does anything; bundled, `convert` starts its first ffmpeg ~60 ms sooner,
+ * which is most of what separates it from a plain ffmpeg loop on a few long files
+ * (`npm run bench -- convert`).
+ */
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+// Chunk names change with their content: drop the last build's, and tsc's map of the
+// unbundled cli.js, which would not match the bundle.
+for (const name of readdirSync('dist')) {
+  if (name.startsWith('cli-chunk-') || name === 'cli.js.map') rmSync(`dist/${name}`);
+}
+
+await build({
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  // Chunks sit beside cli.js, so `../package.json` (version.ts) means the same from both.
+  chunkNames: 'cli-chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  // Kept as packages, loaded from node_modules at run time: better-sqlite3 loads a native
+  // addon; ffmpeg-static's answer is a path inside its own folder, and it is optional;
+  // pino starts worker threads from its own files; fluent-ffmpeg picks its lib folder
+  // with a dynamic require.
+  external: ['better-sqlite3', 'ffmpeg-static', 'fluent-ffmpeg', 'pino', 'pino-pretty'],
+  // Bundled CommonJS packages (commander, cli-progress) call require() for Node's own
+  // modules, which ESM output has no binding for.
+  banner: { js: "import { createRequire as __promptprepCreateRequire } from 'node:module';\nconst require = __promptprepCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+chmodSync('dist/cli.js', 0o755);
