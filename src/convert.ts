@@ -222,7 +222,7 @@ interface Pending {
   /**
    * The source's hash, read beside the decode rather than before it (unless an earlier
    * output needs comparing): a decode that waits for it is time lost on every batch.
-   * Started when the source is found pending, once.
+   * Started once, when its ffmpeg is running (or by finish()).
    */
   sourceSha256: () => Promise<string>;
   key: string;
@@ -300,7 +300,13 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
         const spawned = new Promise<void>((resolve) => (started = resolve));
         launching.add(spawned);
         void spawned.then(() => launching.delete(spawned));
-        return decodeGroup(group, r, info, started).finally(started);
+        // Hashing starts only once this ffmpeg runs: its reads on the event loop would
+        // otherwise sit between fluent-ffmpeg's steps towards the spawn.
+        const onSpawn = (): void => {
+          started();
+          for (const p of group) void p.sourceSha256();
+        };
+        return decodeGroup(group, r, info, onSpawn).finally(started);
       };
       // A group that fails comes back as smaller groups, scheduled like any other, so
       // isolating one bad source keeps every job slot busy instead of a serial tail.
@@ -448,7 +454,6 @@ async function prepare(
       }
     }
   }
-  if (!r.dryRun) void sourceSha256();
   return { pending: { item, probe, route, sourceSha256, key, warnings } };
 }
 
