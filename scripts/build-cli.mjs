@@ -1,7 +1,8 @@
 /**
  * Bundles the CLI into dist/cli.js (plus cli-chunk-*.js files beside it, loaded only by
  * the commands that need them). Run after tsc, which still builds the library (dist/index.js)
- * and its types.
+ * and its types. `node scripts/build-cli.mjs <dir>` builds into another folder (the
+ * benches' private builds); `<dir>/../package.json` must exist there too.
  *
  * Why: unbundled, every `promptprep` run resolves and compiles some 200 module files
  * before it does anything; bundled, `convert` starts its first ffmpeg ~60 ms sooner,
@@ -9,17 +10,22 @@
  * (`npm run bench -- convert`).
  */
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
 // Chunk names change with their content: drop the last build's, and tsc's map of the
 // unbundled cli.js, which would not match the bundle.
-for (const name of readdirSync('dist')) {
-  if (name.startsWith('cli-chunk-') || name === 'cli.js.map') rmSync(`dist/${name}`);
+for (const name of readdirSync(outdir)) {
+  if (name.startsWith('cli-chunk-') || name === 'cli.js.map') rmSync(path.join(outdir, name));
 }
 
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+  entryPoints: { cli: path.join(root, 'src', 'cli.ts') },
+  outdir,
   // Chunks sit beside cli.js, so `../package.json` (version.ts) means the same from both.
   chunkNames: 'cli-chunk-[hash]',
   bundle: true,
@@ -37,4 +43,4 @@ await build({
   banner: { js: "import { createRequire as __promptprepCreateRequire } from 'node:module';\nconst require = __promptprepCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
-chmodSync('dist/cli.js', 0o755);
+chmodSync(path.join(outdir, 'cli.js'), 0o755);
