@@ -9,7 +9,7 @@
  * which is most of what separates it from a plain ffmpeg loop on a few long files
  * (`npm run bench -- convert`).
  */
-import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,12 +35,38 @@ await build({
   target: 'node20.19',
   // Kept as packages, loaded from node_modules at run time: better-sqlite3 loads a native
   // addon; ffmpeg-static's answer is a path inside its own folder, and it is optional;
-  // pino starts worker threads from its own files; fluent-ffmpeg picks its lib folder
-  // with a dynamic require.
-  external: ['better-sqlite3', 'ffmpeg-static', 'fluent-ffmpeg', 'pino', 'pino-pretty'],
+  // pino starts worker threads from its own files.
+  external: ['better-sqlite3', 'ffmpeg-static', 'pino', 'pino-pretty'],
+  // fluent-ffmpeg is bundled too (loading its 15 CommonJS files cost ~8 ms before every
+  // first decode). Its index.js only picks lib/ or a coverage build, so go to lib/ directly.
+  alias: { 'fluent-ffmpeg': 'fluent-ffmpeg/lib/fluent-ffmpeg.js' },
+  plugins: [fluentFfmpegPresetsPath()],
   // Bundled CommonJS packages (commander, cli-progress) call require() for Node's own
   // modules, which ESM output has no binding for.
   banner: { js: "import { createRequire as __promptprepCreateRequire } from 'node:module';\nconst require = __promptprepCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 chmodSync(path.join(outdir, 'cli.js'), 0o755);
+
+/**
+ * fluent-ffmpeg's constructor sets its default presets folder from __dirname, which an ESM
+ * bundle does not have. Point it at the installed package's folder instead (found when a
+ * command is created, so the bundle holds no build machine path). promptprep never uses
+ * presets; this keeps the library's behaviour intact all the same.
+ */
+function fluentFfmpegPresetsPath() {
+  const needle = "path.join(__dirname, 'presets')";
+  return {
+    name: 'fluent-ffmpeg-presets-path',
+    setup(b) {
+      b.onLoad({ filter: /fluent-ffmpeg[\\/]lib[\\/]fluent-ffmpeg\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(needle)) throw new Error(`${args.path}: expected ${needle}; fluent-ffmpeg changed, review this plugin`);
+        return {
+          contents: source.replace(needle, "path.join(path.dirname(require.resolve('fluent-ffmpeg/lib/fluent-ffmpeg.js')), 'presets')"),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
