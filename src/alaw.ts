@@ -57,17 +57,25 @@ export const ALAW_DECODE: Int16Array = (() => {
   return table;
 })();
 
-/** 16-bit linear sample (offset by 32768) → A-law byte, expanded from the 14-bit table. */
-const ALAW_ENCODE: Uint8Array = (() => {
-  const table14 = buildLinearToAlaw14();
-  const table = new Uint8Array(65536);
-  for (let i = 0; i < 65536; i++) table[i] = table14[i >> 2] as number;
-  return table;
-})();
+/**
+ * 16-bit linear sample (offset by 32768) → A-law byte, expanded from the 14-bit table.
+ * Built on first use: every command loads this module, few encode (ffmpeg writes the
+ * A-law of a faithful conversion).
+ */
+let alawEncode: Uint8Array | null = null;
+function alawEncodeTable(): Uint8Array {
+  if (!alawEncode) {
+    const table14 = buildLinearToAlaw14();
+    alawEncode = new Uint8Array(65536);
+    for (let i = 0; i < 65536; i++) alawEncode[i] = table14[i >> 2] as number;
+  }
+  return alawEncode;
+}
 
 export function encodeAlaw(samples: Int16Array): Uint8Array {
+  const table = alawEncodeTable();
   const out = new Uint8Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = ALAW_ENCODE[(samples[i] as number) + 32768] as number;
+  for (let i = 0; i < samples.length; i++) out[i] = table[(samples[i] as number) + 32768] as number;
   return out;
 }
 
