@@ -18,6 +18,7 @@ import type { Scene } from './scenes.js';
 import { inShard, type Shard } from './shard.js';
 import { probeSource, type SourceProbe } from './source-probe.js';
 import { VERSION } from './version.js';
+import { exists } from './watch/move.js';
 import { walkInputs } from './walk.js';
 import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 
@@ -815,13 +816,18 @@ function jsonSafe(_key: string, value: unknown): unknown {
 export async function convertFiles(inputs: string[], options: ConvertOptions): Promise<ConvertReport> {
   const r = resolveOptions(options);
   const outDir = path.resolve(options.outDir);
+  const recordFolders = new Map<string, Promise<boolean>>();
   const entries = (
     await walkInputs(inputs, {
       // Re-running into a folder inside (or equal to) a source folder must not take our
       // own outputs for new sources: skip the output folder and files we wrote.
       exclude: async (p, isDirectory) => {
         if (isDirectory) return path.resolve(p) === outDir;
-        return (await readStatsRecord(p)) !== null;
+        // Most source folders hold no records at all: ask once a folder, not once a file.
+        const records = path.join(path.dirname(p), '.promptprep');
+        let has = recordFolders.get(records);
+        if (!has) recordFolders.set(records, (has = exists(records)));
+        return (await has) && (await readStatsRecord(p)) !== null;
       },
     })
   ).filter((e) => inShard(e.path, options.shard));
