@@ -415,7 +415,7 @@ const bench: Bench = {
     log(`                   convert <src> --out <fresh dir> ${jobsArgs.join(' ')}${jobsArgs.length ? ' ' : ''}--no-progress (process start-up counted; build ${fixed(build.ms / 1000, 1)} s, not counted)`);
     log(`                   start-up alone (cli.js --version, median of 3): ${fixed(startupMed, 0)} ms, of which Node.js itself (node -e 0): ${fixed(nodeMed, 0)} ms`);
     log(`             lib   convertFiles([src], { outDir${jobsGiven ? `, jobs: ${jobs}` : ''} }) in the bench process`);
-    log(`             decode filter: ${ourFilters}; then in-process A-law, check rules, fsync'd atomic write + stats record`);
+    log(`             decode filter: ${ourFilters}, A-law from ffmpeg's pcm_alaw (no conditioning here); then check rules, fsync'd atomic write + stats record`);
     log(`alternative: ${LOOP_SHOWN}`);
     log(`             (bash pipeline, ffmpeg's default resampler, plain ffmpeg WAV, no verification)`);
     log(`load:        1-min load average ${fixed(loadBefore, 2)} before, ${fixed(loadAfter, 2)} after, on ${cpus} CPU(s)` +
