@@ -29,8 +29,8 @@ import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
  * platform rate, many sources per ffmpeg process, to A-law codes or, when conditioning
  * is asked for, to 16-bit samples) → conditioning and A-law in-process → canonical WAV
  * → verified with the `check` rules → written under a hidden temporary name and renamed
- * into place. A per-output stats file beside it records the
- * source hash and options, which is how a re-run knows it can skip.
+ * into place. A per-output stats file beside it records the source hash and options,
+ * which is how a re-run knows it can skip.
  */
 
 export interface ConvertOptions {
@@ -258,8 +258,8 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
   // Most sources need ffmpeg: start finding it (and reading its version) while probing.
   if (items.length > 0 && !r.dryRun) ffmpegInfo().catch(() => undefined);
   const ioLimit = pLimit(8);
-  // Hashes go on after their source is prepared: a limit of their own keeps a big batch
-  // from opening every source at once.
+  // Sources are hashed while their ffmpeg runs (see launch below), under a limit of their
+  // own so a big batch never reads every source at once.
   const hashLimit = pLimit(4);
   const hashSource = (file: string): Promise<string> => hashLimit(() => sha256File(file));
   const prepared = await Promise.all(
