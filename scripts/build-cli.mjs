@@ -1,13 +1,16 @@
 /**
- * Bundles the CLI into dist/cli.js (plus cli-chunk-*.js files beside it, loaded only by
- * the commands that need them). Run after tsc, which still builds the library (dist/index.js)
- * and its types. `node scripts/build-cli.mjs <dir>` builds into another folder (the
- * benches' private builds); `<dir>/../package.json` must exist there too.
+ * Builds the `promptprep` executable into dist/: cli.js (from src/bin.ts) runs cli-bundle.cjs
+ * (src/cli.ts and everything it uses, in one CommonJS file) through V8's code cache
+ * (src/code-cache.ts). Run after tsc, which still builds the library (dist/index.js) and
+ * its types. `node scripts/build-cli.mjs <dir>` builds into another folder (the benches'
+ * private builds); `<dir>/../package.json` must exist there too.
  *
- * Why: unbundled, every `promptprep` run resolves and compiles some 200 module files
- * before it does anything; bundled, `convert` starts its first ffmpeg ~60 ms sooner,
- * which is most of what separates it from a plain ffmpeg loop on a few long files
- * (`npm run bench -- convert`).
+ * Why one CommonJS file: unbundled, every run resolved and compiled some 200 module files
+ * before it did anything; bundled as split ESM chunks, Node still compiled them all on
+ * every run, because Node 20 can keep compiled code only for scripts (vm.Script), not for
+ * ES modules. With the cache, `convert` starts its first ffmpeg ~90 ms after start instead
+ * of ~120 ms, which is most of what separated it from a plain ffmpeg loop on a few long
+ * files (`npm run bench -- convert`).
  */
 import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,42 +20,45 @@ import { build } from 'esbuild';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
-// Chunk names change with their content: drop the last build's, and tsc's map of the
-// unbundled cli.js, which would not match the bundle.
+// Drop what earlier builds left: ESM chunks of the last bundle layout, and tsc's map of
+// the unbundled cli.js, which would not match.
 for (const name of readdirSync(outdir)) {
   if (name.startsWith('cli-chunk-') || name === 'cli.js.map') rmSync(path.join(outdir, name));
 }
 
+const common = { bundle: true, platform: 'node', target: 'node20.19', logLevel: 'warning' };
+
+// The executable: small, ESM like the rest of the package.
+await build({ ...common, entryPoints: [path.join(root, 'src', 'bin.ts')], outfile: path.join(outdir, 'cli.js'), format: 'esm' });
+chmodSync(path.join(outdir, 'cli.js'), 0o755);
+
 await build({
-  entryPoints: { cli: path.join(root, 'src', 'cli.ts') },
-  outdir,
-  // Chunks sit beside cli.js, so `../package.json` (version.ts) means the same from both.
-  chunkNames: 'cli-chunk-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  // Kept as packages, loaded from node_modules at run time: better-sqlite3 loads a native
-  // addon; ffmpeg-static's answer is a path inside its own folder, and it is optional;
-  // pino starts worker threads from its own files.
-  external: ['better-sqlite3', 'ffmpeg-static', 'pino', 'pino-pretty'],
+  ...common,
+  entryPoints: [path.join(root, 'src', 'cli.ts')],
+  // Beside cli.js, so `../package.json` (version.ts) means the same from both.
+  outfile: path.join(outdir, 'cli-bundle.cjs'),
+  format: 'cjs',
+  // Kept as packages, loaded from node_modules when first needed: better-sqlite3 loads a
+  // native addon; ffmpeg-static's answer is a path inside its own folder, and it is
+  // optional; pino starts worker threads from its own files; zod (three quarters of a
+  // megabyte) is needed only when there is a config file.
+  external: ['better-sqlite3', 'ffmpeg-static', 'pino', 'pino-pretty', 'zod'],
   // fluent-ffmpeg is bundled too (loading its 15 CommonJS files cost ~8 ms before every
   // first decode). Its index.js only picks lib/ or a coverage build, so go to lib/ directly.
   alias: { 'fluent-ffmpeg': 'fluent-ffmpeg/lib/fluent-ffmpeg.js' },
   plugins: [fluentFfmpegPresetsPath()],
-  // Bundled CommonJS packages (commander, cli-progress) call require() for Node's own
-  // modules, which ESM output has no binding for.
-  banner: { js: "import { createRequire as __promptprepCreateRequire } from 'node:module';\nconst require = __promptprepCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
+  // That plugin's require.resolve is meant to run at run time, against the installed package.
+  logOverride: { 'require-resolve-not-external': 'silent' },
+  // ffmpeg.ts and version.ts find files relative to their module (createRequire).
+  define: { 'import.meta.url': '__promptprepModuleUrl' },
+  banner: { js: "var __promptprepModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-chmodSync(path.join(outdir, 'cli.js'), 0o755);
 
 /**
- * fluent-ffmpeg's constructor sets its default presets folder from __dirname, which an ESM
- * bundle does not have. Point it at the installed package's folder instead (found when a
- * command is created, so the bundle holds no build machine path). promptprep never uses
- * presets; this keeps the library's behaviour intact all the same.
+ * fluent-ffmpeg's constructor sets its default presets folder from __dirname, which in the
+ * bundle is dist/, not fluent-ffmpeg's folder. Point it at the installed package's folder
+ * instead (found when a command is created, so the bundle holds no build machine path).
+ * promptprep never uses presets; this keeps the library's behaviour intact all the same.
  */
 function fluentFfmpegPresetsPath() {
   const needle = "path.join(__dirname, 'presets')";

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+/**
+ * The CLI program: commander over the library. Built into dist/cli-bundle.cjs and run by
+ * the executable, bin.ts.
+ */
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
@@ -62,4 +65,5 @@ async function main(argv: string[]): Promise<void> {
 /** An internal fault, not a verdict on the files: distinct from 1 so CI can tell. */
 const EXIT_FAILED_UNEXPECTED = 3;
 
-await main(process.argv);
+// Not a top-level await: the bundle is CommonJS (see bin.ts), and main() reports its own errors.
+void main(process.argv);

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { writeFileAtomic } from './atomic-write.js';
+import { cacheDir } from './cache-dir.js';
 import type { DecodePlan } from './decode-plan.js';
 
 /**
@@ -117,16 +117,6 @@ export function ffmpegFeatures(binary: FfmpegBinary): Promise<FfmpegFeatures> {
     featureCache.set(binary.path, cached);
   }
   return cached;
-}
-
-/**
- * `PROMPTPREP_CACHE_DIR`, else `$XDG_CACHE_HOME/promptprep`, else `~/.cache/promptprep`;
- * null (no caching) when PROMPTPREP_CACHE_DIR is set to an empty string.
- */
-function cacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.PROMPTPREP_CACHE_DIR !== undefined) return env.PROMPTPREP_CACHE_DIR === '' ? null : path.resolve(env.PROMPTPREP_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'promptprep');
 }
 
 const FEATURES_FILE = 'ffmpeg-features.json';

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
+import { Script } from 'node:vm';
+import { cacheDir } from './cache-dir.js';
+
+/**
+ * Runs a CommonJS file (the bundled CLI) with V8's code cache, kept in the user's cache
+ * folder. Why: before `convert` starts its first ffmpeg, Node spends ~30 ms compiling the
+ * bundle and the functions a run calls; with the bytecode from an earlier run it spends a
+ * few. Node 22 does this itself (`module.enableCompileCache()`); Node 20 does not.
+ *
+ * A missing, stale or unreadable cache only costs that time back: V8 checks the cached data
+ * against its own version, its flags and the source, compiles from source when they do not
+ * match, and the cache is written again when the run ends.
+ */
+export interface CodeCacheOptions {
+  /** Where cache files go; null runs without one. Default: cacheDir() (cache-dir.ts). */
+  dir?: string | null;
+  /**
+   * Runs that take different paths through the file (the CLI's commands) each keep a cache
+   * of their own, named after this: `[a-z0-9-]`, up to 32 characters. Default `main`.
+   */
+  variant?: string;
+  /** Whether a run that ended with this exit code may write the cache. Default: always. */
+  save?: (exitCode: number) => boolean;
+}
+
+/** What happened: no cache folder; no cache yet; cache used; cache found but not usable. */
+export type CodeCacheState = 'off' | 'none' | 'used' | 'rejected';
+
+const PREFIX = 'cli-code-';
+const SUFFIX = '.v8cache';
+/** Cache files (and leftovers of interrupted writes) not written for this long are deleted. */
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+export function runWithCodeCache(file: string, options: CodeCacheOptions = {}): CodeCacheState {
+  const variant = options.variant ?? 'main';
+  if (!/^[a-z0-9-]{1,32}$/.test(variant)) throw new Error(`code cache variant "${variant}": use [a-z0-9-], up to 32 characters`);
+  const source = readFileSync(file, 'utf8');
+  const dir = options.dir === undefined ? cacheDir() : options.dir;
+  const cachePath = dir ? path.join(dir, `${PREFIX}${variant}-${identity(file)}${SUFFIX}`) : null;
+  let cachedData: Buffer | undefined;
+  if (cachePath) {
+    try {
+      cachedData = readFileSync(cachePath);
+    } catch {
+      // none yet, or unreadable: compile from source
+    }
+  }
+  const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const state: CodeCacheState = !cachePath ? 'off' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  if (dir && cachePath && (state === 'none' || state === 'rejected')) {
+    // At the end, so the cache also holds the functions this run compiled on first call.
+    process.once('exit', (code) => {
+      if (!options.save || options.save(code)) saveCache(script, dir, cachePath);
+    });
+  }
+  const wrapper = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    filename: string,
+    dirname: string,
+  ) => void;
+  const mod = { exports: {} };
+  wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  return state;
+}
+
+/**
+ * Which build of the file, run by which Node.js: any change gets a cache file of its own,
+ * so an upgrade never meets the last version's bytecode (V8's own check compares only the
+ * source's length).
+ */
+function identity(file: string): string {
+  const st = statSync(file);
+  const parts = [path.resolve(file), st.size, st.mtimeMs, st.ino, process.version, process.arch, ...process.execArgv];
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+}
+
+/** Synchronous: it runs in the 'exit' handler. Never fails the run; a cache is optional. */
+function saveCache(script: Script, dir: string, cachePath: string): void {
+  const tmp = `${cachePath}.${process.pid}.tmp`;
+  try {
+    const data = script.createCachedData();
+    mkdirSync(dir, { recursive: true });
+    // Renamed into place, so a concurrent run reads a whole cache file or none.
+    writeFileSync(tmp, data);
+    renameSync(tmp, cachePath);
+  } catch {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // left for pruneStale
+    }
+    return;
+  }
+  pruneStale(dir, cachePath);
+}
+
+function pruneStale(dir: string, keep: string): void {
+  const now = Date.now();
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(PREFIX)) continue;
+      const file = path.join(dir, name);
+      if (file === keep) continue;
+      try {
+        if (now - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true });
+      } catch {
+        // gone already, or not ours to delete
+      }
+    }
+  } catch {
+    // the folder cannot be listed: nothing to prune
+  }
+}
