@@ -413,7 +413,7 @@ const bench: Bench = {
       `${longCount} x ${longSeconds} s long MP3s; ${int(memoryFiles)} copies for the memory run; made in ${fixed(gen.ms / 1000, 1)} s`);
     log(`ours:        CLI   node ${build.value.note}`);
     log(`                   convert <src> --out <fresh dir> ${jobsArgs.join(' ')}${jobsArgs.length ? ' ' : ''}--no-progress (process start-up counted; build ${fixed(build.ms / 1000, 1)} s, not counted)`);
-    log(`                   start-up alone (cli.js --version, median of 3): ${fixed(startupMed, 0)} ms, of which Node.js itself (node -e 0): ${fixed(nodeMed, 0)} ms`);
+    log(`                   start-up alone (cli.cjs --version, median of 3): ${fixed(startupMed, 0)} ms, of which Node.js itself (node -e 0): ${fixed(nodeMed, 0)} ms`);
     log(`             lib   convertFiles([src], { outDir${jobsGiven ? `, jobs: ${jobs}` : ''} }) in the bench process`);
     log(`             decode filter: ${ourFilters}, A-law from ffmpeg's pcm_alaw (no conditioning here); then check rules, fsync'd atomic write + stats record`);
     log(`alternative: ${LOOP_SHOWN}`);

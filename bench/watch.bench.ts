@@ -17,7 +17,7 @@ import { target, type Bench, type BenchTarget } from './lib/types.js';
  * the last prompt ready, against `promptprep convert` on the same files, and the peak
  * memory of both process trees (node + ffmpeg children).
  *
- * Both sides are the real CLI (`node <private build>/cli.js`), with the same ffmpeg.
+ * Both sides are the real CLI (`node <private build>/cli.cjs`), with the same ffmpeg.
  */
 
 const RSS_LIMIT_MIB_DEFAULT = 600;
@@ -396,7 +396,7 @@ const bench: Bench = {
         (loadBefore > 0.5 * cpus ? ' — BUSY: other work shares the CPUs, times are inflated and noisy' : ''));
       log(`fixture:     ${int(fileCount)} sources, ${fixed(audioSeconds / fileCount, 1)} s average (2-4 s), ${mib(srcBytes)}: ${byExt.mp3} MP3 (44.1 kHz stereo 128k), ` +
         `${byExt.flac} FLAC (48 kHz), ${byExt.wav} WAV (16-bit 16 kHz); copies of ${distinct} distinct clips under distinct names; made in ${secs(genMs)}`);
-      log(`watch:       node cli.js watch <root> --stable-ms ${stableMs} --log-format json (default jobs: one ffmpeg per CPU (${cpus}), up to twice that for a round's last decodes; batchSize ${batchSize ?? '64 (default)'}); ` +
+      log(`watch:       node cli.cjs watch <root> --stable-ms ${stableMs} --log-format json (default jobs: one ffmpeg per CPU (${cpus}), up to twice that for a round's last decodes; batchSize ${batchSize ?? '64 (default)'}); ` +
         `all ${int(fileCount)} renamed into inbox/ in ${fixed(landMs, 0)} ms`);
       log(`  landed -> last prompt ready   ${secs(watchMs)}   (${secs(watchNetMs)} without the ${stableMs} ms stability wait)   ${int((fileCount * 1000) / watchMs)} files/s`);
       log(`  landed -> first/last queued   ${secs(firstQueued - landed)} / ${secs(lastQueued - landed)};  first converted ${secs(firstConverted - landed)};  all archived ${secs(allArchived - landed)}`);
@@ -408,7 +408,7 @@ const bench: Bench = {
         `summary ${w.summary ? `${w.summary.converted} converted, ${w.summary.rejected} rejected, ${w.summary.pending} pending` : 'missing'}`);
       log(`  placed:      ready/ ${int(ready)} .wav, archive/ ${int(archived)} sources, rejected/ ${rejectedFiles}, inbox/ ${inboxLeft} left`);
       if (w.problems.length > 0) log(`  stderr/problems (${w.problems.length}): ${w.problems.slice(0, 3).join(' | ')}`);
-      log(`convert:     node cli.js convert <copy of the same sources> --out <fresh dir> --no-progress, once before and once after the watch run`);
+      log(`convert:     node cli.cjs convert <copy of the same sources> --out <fresh dir> --no-progress, once before and once after the watch run`);
       log(`  wall clock ${secs(convMs)} mean (${secs(conv1.ms)}, ${secs(conv2.ms)}; node start-up ${fixed(startupMs, 0)} ms included, ${secs(convNetMs)} without)   ${int((fileCount * 1000) / convMs)} files/s`);
       if (convCpu) log(`  CPU: node ${secs(convCpu.self * 1000)}, ffmpeg ${secs(convCpu.children * 1000)} (start-up included)`);
       log(`ratio:       watch / convert ${ratio(watchMs / convMs)} as measured; ${ratio(watchNetMs / convNetMs)} without the stability wait and the node start-up`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `promptprep` executable (built to dist/cli.js). The CLI itself (cli.ts) is built into
+ * The `promptprep` executable (built to dist/cli.cjs). The CLI itself (cli.ts) is built into
  * one CommonJS file, dist/cli-bundle.cjs, which this runs through V8's code cache
  * (code-cache.ts): compiling it from source on every run would cost more time than
  * anything else `promptprep` does before its first ffmpeg. See scripts/build-cli.mjs.

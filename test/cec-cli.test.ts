@@ -1,5 +1,5 @@
 /**
- * The built CLI (`node dist/cli.js`) around the CEC API: `emulator`, `callbacks`,
+ * The built CLI (`node dist/cli.cjs`) around the CEC API: `emulator`, `callbacks`,
  * `upload --platform huawei-cec`, `watch --upload` and `status --json`, as separate
  * processes talking over loopback HTTP. The credentials are recognizable values in the
  * environment; none may appear in any output, in the ledger files, or in `status --json`.

@@ -1,5 +1,5 @@
 /**
- * `promptprep check` end to end: the built CLI (node dist/cli.js) spawned with an
+ * `promptprep check` end to end: the built CLI (node dist/cli.cjs) spawned with an
  * argument array, its exit codes, its four output formats, --shard and the config file.
  */
 import { promises as fs } from 'node:fs';

@@ -55,7 +55,7 @@ describe('fixtures/sources: the README main job', () => {
     expect(total).toBeLessThan(150 * 1024);
   });
 
-  it('`node dist/cli.js convert fixtures/sources --out <dir> --rename` gives expected.json', async () => {
+  it('`node dist/cli.cjs convert fixtures/sources --out <dir> --rename` gives expected.json', async () => {
     const run = expected.withRename;
     const out = path.join(dir, 'prompts');
     const a = args(run, out);

@@ -6,7 +6,7 @@ import path from 'node:path';
  * Build src/ into a private dist for CLI runs, so a dist/ being rebuilt by someone else
  * (another session, a test run) is never used or touched. Built as `npm run build` builds
  * dist/ (tsc, then the CLI bundle), so the bench times the CLI users run. `overrideVar` names an
- * environment variable that points at an existing cli.js instead.
+ * environment variable that points at an existing cli.cjs instead.
  */
 export async function buildPrivateCli(root: string, buildDir: string, overrideVar: string): Promise<{ cli: string; note: string }> {
   const override = process.env[overrideVar];
@@ -21,10 +21,10 @@ export async function buildPrivateCli(root: string, buildDir: string, overrideVa
   const result = await runNode(args);
   // version.ts reads ../package.json relative to the built module.
   await fs.copyFile(path.join(root, 'package.json'), path.join(buildDir, 'package.json'));
-  const cli = path.join(outDir, 'cli.js');
-  if (!existsSync(cli)) throw new Error(`tsc -p tsconfig.build.json emitted no cli.js:\n${result.output}`);
+  if (!existsSync(path.join(outDir, 'index.js'))) throw new Error(`tsc -p tsconfig.build.json emitted no index.js:\n${result.output}`);
   const bundle = await runNode([path.join(root, 'scripts', 'build-cli.mjs'), outDir]);
   if (bundle.code !== 0) throw new Error(`scripts/build-cli.mjs failed:\n${bundle.output}`);
+  const cli = path.join(outDir, 'cli.cjs');
   const rel = path.relative(root, cli);
   if (result.code !== 0) {
     return { cli, note: `${rel} (built from src/ by this bench, then bundled; tsc reported errors but emitted: ${result.output.split('\n')[0]})` };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root and the built CLI (`npm test` builds dist/ first, in pretest). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli.cjs');
 
 export interface CliResult {
   /** Exit code; null when the process was killed (e.g. by the timeout). */
@@ -58,7 +58,7 @@ function run(file: string, args: readonly string[], options: CliOptions): Promis
   });
 }
 
-/** Run `node dist/cli.js ...args` (argument array, no shell). */
+/** Run `node dist/cli.cjs ...args` (argument array, no shell). */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return run(process.execPath, [CLI, ...args], options);
 }
