@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -41,14 +41,7 @@ export function runWithCodeCache(file: string, options: CodeCacheOptions = {}): 
   const source = readFileSync(file, 'utf8');
   const dir = options.dir === undefined ? cacheDir() : options.dir;
   const cachePath = dir ? path.join(dir, `${PREFIX}${variant}-${identity(file)}${SUFFIX}`) : null;
-  let cachedData: Buffer | undefined;
-  if (cachePath) {
-    try {
-      cachedData = readFileSync(cachePath);
-    } catch {
-      // none yet, or unreadable: compile from source
-    }
-  }
+  const cachedData = cachePath ? readOwnFile(cachePath) : undefined;
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const state: CodeCacheState = !cachePath ? 'off' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
   if (dir && cachePath && (state === 'none' || state === 'rejected')) {
@@ -67,6 +60,33 @@ export function runWithCodeCache(file: string, options: CodeCacheOptions = {}): 
   const mod = { exports: {} };
   wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
   return state;
+}
+
+/**
+ * The cache file, if it is there and this user's own: V8 runs cached bytecode as it finds
+ * it, so a file someone else could have put in a shared folder is not used (it is
+ * replaced at the end of the run, as a rejected one is).
+ */
+function readOwnFile(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return undefined;
+    const data = Buffer.allocUnsafe(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const n = readSync(fd, data, read, st.size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return data.subarray(0, read);
+  } catch {
+    // none yet, or unreadable: compile from source
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**

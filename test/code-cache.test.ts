@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './helpers/cli.js';
+import { isRoot, REPO_ROOT, runCli } from './helpers/cli.js';
 
 let tmp: string;
 beforeEach(async () => {
@@ -109,6 +109,20 @@ describe('runWithCodeCache', () => {
     await fs.writeFile(script, "const f = (x) => x * 3; console.log(f(21), typeof require, module.exports === exports, __filename.endsWith('s.cjs'));\n");
     expect(await runScript(script, dir)).toEqual({ state: 'none', out: '63 function true true\n' });
     expect(await runScript(script, dir)).toEqual({ state: 'used', out: '63 function true true\n' });
+  });
+
+  // Only root can give a file away; CI runs as root.
+  it.runIf(isRoot())('does not run a cache file that belongs to another user, and replaces it', async () => {
+    const script = path.join(tmp, 's.cjs');
+    const dir = path.join(tmp, 'cache');
+    await fs.writeFile(script, 'console.log(6 * 7);\n');
+    expect(await runScript(script, dir)).toEqual({ state: 'none', out: '42\n' });
+    const [name] = await cacheFiles(dir);
+    const file = path.join(dir, name as string);
+    await fs.chown(file, 1, 1);
+    expect(await runScript(script, dir)).toEqual({ state: 'none', out: '42\n' });
+    expect((await fs.stat(file)).uid).toBe(0);
+    expect(await runScript(script, dir)).toEqual({ state: 'used', out: '42\n' });
   });
 
   it('deletes cache files not written for 30 days when it writes one', async () => {
