@@ -41,6 +41,7 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  tolerateClosedOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -59,6 +60,19 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`promptprep: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
     if (process.env.PROMPTPREP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = EXIT_FAILED_UNEXPECTED;
+  }
+}
+
+/**
+ * `promptprep convert ... | head`: a reader that stops early is not a crash. What it no
+ * longer reads is dropped; the work itself and the exit code are not cut short.
+ */
+function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      throw err;
+    });
   }
 }
 

@@ -3,10 +3,12 @@
  * or configuration), the --json report's shape, the non-TTY text (one line per file and
  * a summary), --dry-run, --shard, and never a stack trace on stderr.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSI, runCli, STACK_LINE, type CliResult } from './helpers/cli.js';
+import { ANSI, CLI, runCli, STACK_LINE, type CliResult } from './helpers/cli.js';
 import { codec, exists, inParallel, listTree, makeSource, readPrompt } from './helpers/convert-audio.js';
 import { parseConvertJson, parseConvertText } from './helpers/convert-cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -47,6 +49,18 @@ afterAll(async () => {
 });
 
 describe('convert CLI: exit codes', () => {
+  it('0 with its output read by something that stops early (`| head`): no crash, every file written', async () => {
+    const out = freshOut();
+    const child = spawn(process.execPath, [CLI, 'convert', good, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before the CLI writes its first line, so every write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    for (const n of ['one.wav', 'two.wav', 'three.wav']) await readPrompt(path.join(out, n));
+  });
+
   it('0 when every file converts', async () => {
     const out = freshOut();
     const res = await runCli(['convert', good, '--out', out]);
