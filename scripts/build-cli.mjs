@@ -12,7 +12,7 @@
  * ffmpeg about 85 ms after start instead of 120, which is most of what separated it from a
  * plain ffmpeg loop on a few long files (`npm run bench -- convert`).
  */
-import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -20,8 +20,8 @@ import { build } from 'esbuild';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
-// Drop what earlier layouts left: the ES module executable and its chunks, and tsc's
-// output for the CLI from before tsconfig.build.json left it out.
+// Drop what earlier layouts left: the ES module executable's chunks, and tsc's output for
+// the CLI from before tsconfig.build.json left it out (cli.js is written again below).
 for (const name of readdirSync(outdir)) {
   if (name.startsWith('cli-chunk-') || /^(cli|bin)\.(js|js\.map|d\.ts|d\.ts\.map)$/.test(name)) rmSync(path.join(outdir, name));
 }
@@ -40,6 +40,14 @@ const commonJs = {
 
 await build({ ...commonJs, entryPoints: [path.join(root, 'src', 'bin.ts')], outfile: path.join(outdir, 'cli.cjs') });
 chmodSync(path.join(outdir, 'cli.cjs'), 0o755);
+
+// The executable was dist/cli.js before. Links made then still point there: npx keeps the
+// bin links of a project folder it ran once, so `npx promptprep` would say "not found".
+writeFileSync(
+  path.join(outdir, 'cli.js'),
+  "#!/usr/bin/env node\n// The executable is cli.cjs (scripts/build-cli.mjs); this keeps older links to cli.js working.\nimport './cli.cjs';\n",
+);
+chmodSync(path.join(outdir, 'cli.js'), 0o755);
 
 await build({
   ...commonJs,

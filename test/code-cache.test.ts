@@ -61,6 +61,16 @@ describe('the CLI with its code cache', () => {
     expect(await cacheFiles(tmp)).toEqual([name]);
   });
 
+  it('also runs from dist/cli.js, where links made before the executable became cli.cjs point', async () => {
+    const env = { PROMPTPREP_CACHE_DIR: tmp };
+    const viaOldPath = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), '--version'], { env: { ...process.env, ...env }, encoding: 'utf8' }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(viaOldPath).toEqual({ code: 0, stdout: (await runCli(['--version'], { env })).stdout, stderr: '' });
+  });
+
   it('keeps no cache of a run that ended in a usage error (a mistyped command)', async () => {
     const run = await runCli(['cnovert', 'x'], { env: { PROMPTPREP_CACHE_DIR: tmp } });
     expect(run.code).toBe(2);
