@@ -40,14 +40,15 @@ export function runWithCodeCache(file: string, options: CodeCacheOptions = {}): 
   if (!/^[a-z0-9-]{1,32}$/.test(variant)) throw new Error(`code cache variant "${variant}": use [a-z0-9-], up to 32 characters`);
   const source = readFileSync(file, 'utf8');
   const dir = options.dir === undefined ? cacheDir() : options.dir;
-  const cachePath = dir ? path.join(dir, `${PREFIX}${variant}-${identity(file)}${SUFFIX}`) : null;
+  const id = identity(file);
+  const cachePath = dir ? path.join(dir, `${PREFIX}${variant}-${id.place}-${id.build}${SUFFIX}`) : null;
   const cachedData = cachePath ? readOwnFile(cachePath) : undefined;
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const state: CodeCacheState = !cachePath ? 'off' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
   if (dir && cachePath && (state === 'none' || state === 'rejected')) {
     // At the end, so the cache also holds the functions this run compiled on first call.
     process.once('exit', (code) => {
-      if (!options.save || options.save(code)) saveCache(script, dir, cachePath);
+      if (!options.save || options.save(code)) saveCache(script, dir, cachePath, `${PREFIX}${variant}-${id.place}-`);
     });
   }
   const wrapper = script.runInThisContext() as (
@@ -90,18 +91,25 @@ function readOwnFile(file: string): Buffer | undefined {
 }
 
 /**
- * Which build of the file, run by which Node.js: any change gets a cache file of its own,
- * so an upgrade never meets the last version's bytecode (V8's own check compares only the
- * source's length).
+ * Where the file is and which Node.js runs it (`place`), and which build of it is there
+ * (`build`): any change gets a cache file of its own, so an upgrade never meets the last
+ * version's bytecode (V8's own check compares only the source's length).
  */
-function identity(file: string): string {
+function identity(file: string): { place: string; build: string } {
   const st = statSync(file);
-  const parts = [path.resolve(file), st.size, st.mtimeMs, st.ino, process.version, process.arch, ...process.execArgv];
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+  const hash = (parts: unknown[]): string => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+  return {
+    place: hash([path.resolve(file), process.version, process.arch, ...process.execArgv]),
+    build: hash([st.size, st.mtimeMs, st.ino]),
+  };
 }
 
-/** Synchronous: it runs in the 'exit' handler. Never fails the run; a cache is optional. */
-function saveCache(script: Script, dir: string, cachePath: string): void {
+/**
+ * Synchronous: it runs in the 'exit' handler. Never fails the run; a cache is optional.
+ * `samePlace` is the name prefix of this command's caches for earlier builds at the same
+ * place, which no run can use again.
+ */
+function saveCache(script: Script, dir: string, cachePath: string, samePlace: string): void {
   const tmp = `${cachePath}.${process.pid}.tmp`;
   try {
     const data = script.createCachedData();
@@ -113,14 +121,15 @@ function saveCache(script: Script, dir: string, cachePath: string): void {
     try {
       rmSync(tmp, { force: true });
     } catch {
-      // left for pruneStale
+      // left for prune()
     }
     return;
   }
-  pruneStale(dir, cachePath);
+  prune(dir, cachePath, samePlace);
 }
 
-function pruneStale(dir: string, keep: string): void {
+/** Deletes earlier builds' caches of the same place, and any cache file not written for STALE_MS. */
+function prune(dir: string, keep: string, samePlace: string): void {
   const now = Date.now();
   try {
     for (const name of readdirSync(dir)) {
@@ -128,7 +137,7 @@ function pruneStale(dir: string, keep: string): void {
       const file = path.join(dir, name);
       if (file === keep) continue;
       try {
-        if (now - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true });
+        if ((name.startsWith(samePlace) && name.endsWith(SUFFIX)) || now - statSync(file).mtimeMs > STALE_MS) rmSync(file, { force: true });
       } catch {
         // gone already, or not ours to delete
       }

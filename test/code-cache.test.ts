@@ -27,7 +27,7 @@ describe('the CLI with its code cache', () => {
     expect(first).toMatchObject({ code: 0, stderr: '' });
     const files = await cacheFiles(tmp);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^cli-code-main-[0-9a-f]{16}\.v8cache$/);
+    expect(files[0]).toMatch(/^cli-code-main-[0-9a-f]{16}-[0-9a-f]{16}\.v8cache$/);
     const file = path.join(tmp, files[0] as string);
     const before = await fs.readFile(file);
     const mtime = (await fs.stat(file)).mtimeMs;
@@ -115,10 +115,17 @@ describe('runWithCodeCache', () => {
     await fs.writeFile(script, "const f = (x) => x * 2; console.log(f(21), typeof require, module.exports === exports, __filename.endsWith('s.cjs'));\n");
     expect(await runScript(script, dir)).toEqual({ state: 'none', out: '42 function true true\n' });
     expect(await runScript(script, dir)).toEqual({ state: 'used', out: '42 function true true\n' });
-    // Same length, different code: a cache of its own (V8 alone would only compare lengths).
+    const [first] = await cacheFiles(dir);
+    // Same length, different code: a cache of its own (V8 alone would only compare lengths),
+    // which replaces the old build's.
     await fs.writeFile(script, "const f = (x) => x * 3; console.log(f(21), typeof require, module.exports === exports, __filename.endsWith('s.cjs'));\n");
     expect(await runScript(script, dir)).toEqual({ state: 'none', out: '63 function true true\n' });
     expect(await runScript(script, dir)).toEqual({ state: 'used', out: '63 function true true\n' });
+    const after = await cacheFiles(dir);
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(first);
+    // Same place, same command: only the build part of the name differs.
+    expect(after[0]?.slice(0, -'0123456789abcdef.v8cache'.length)).toBe(first?.slice(0, -'0123456789abcdef.v8cache'.length));
   });
 
   // Only root can give a file away; CI runs as root.
