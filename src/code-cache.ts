@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -38,9 +38,18 @@ const STALE_MS = 30 * 24 * 3600 * 1000;
 export function runWithCodeCache(file: string, options: CodeCacheOptions = {}): CodeCacheState {
   const variant = options.variant ?? 'main';
   if (!/^[a-z0-9-]{1,32}$/.test(variant)) throw new Error(`code cache variant "${variant}": use [a-z0-9-], up to 32 characters`);
-  const source = readFileSync(file, 'utf8');
+  // One open file for the source and its identity, so a rebuild in between cannot pair one
+  // build's source with another's cache name.
+  const fd = openSync(file, 'r');
+  let source: string;
+  let id: { place: string; build: string };
+  try {
+    id = identity(file, fstatSync(fd));
+    source = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
   const dir = options.dir === undefined ? cacheDir() : options.dir;
-  const id = identity(file);
   const cachePath = dir ? path.join(dir, `${PREFIX}${variant}-${id.place}-${id.build}${SUFFIX}`) : null;
   const cachedData = cachePath ? readOwnFile(cachePath) : undefined;
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
@@ -95,8 +104,7 @@ function readOwnFile(file: string): Buffer | undefined {
  * (`build`): any change gets a cache file of its own, so an upgrade never meets the last
  * version's bytecode (V8's own check compares only the source's length).
  */
-function identity(file: string): { place: string; build: string } {
-  const st = statSync(file);
+function identity(file: string, st: Stats): { place: string; build: string } {
   const hash = (parts: unknown[]): string => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
   return {
     place: hash([path.resolve(file), process.version, process.arch, ...process.execArgv]),
