@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ledger } from '../src/ledger/ledger.js';
 import { platformVersionName } from '../src/ledger/platform-name.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/ledger/schema.js';
@@ -496,5 +496,24 @@ describe('the file', () => {
     prep(ledger, 'i.wav', 'v2');
     approveLatest(ledger, 'i.wav');
     expect(ledgerViolations(file)).toEqual([]);
+  });
+});
+
+describe('statements', () => {
+  it('are prepared once a ledger, however many prompts are recorded', () => {
+    const { ledger } = fresh();
+    const prepare = vi.spyOn(ledger.db, 'prepare');
+    prep(ledger, 'warm-1.wav');
+    prep(ledger, 'warm-1.wav');
+    prep(ledger, 'warm-1.wav', 'other bytes');
+    const afterWarmUp = prepare.mock.calls.length;
+    expect(afterWarmUp).toBeGreaterThan(0);
+    for (let i = 0; i < 50; i++) {
+      prep(ledger, `p-${i}.wav`);
+      prep(ledger, `p-${i}.wav`);
+      prep(ledger, `p-${i}.wav`, `v2 of ${i}`);
+    }
+    expect(prepare.mock.calls.length).toBe(afterWarmUp);
+    expect(ledger.status({ platform: PLATFORM })).toHaveLength(51);
   });
 });
