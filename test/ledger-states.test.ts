@@ -6,7 +6,10 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defaultConfig } from '../src/config-defaults.js';
+import type { ConvertFileResult, ConvertReport } from '../src/convert.js';
 import { Ledger } from '../src/ledger/ledger.js';
+import { recordConversions } from '../src/ledger/project.js';
 import { platformVersionName } from '../src/ledger/platform-name.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/ledger/schema.js';
 import { assertTransition, canTransition, REVIEW_STATES, TransitionError, type ReviewState } from '../src/ledger/states.js';
@@ -515,5 +518,35 @@ describe('statements', () => {
     }
     expect(prepare.mock.calls.length).toBe(afterWarmUp);
     expect(ledger.status({ platform: PLATFORM })).toHaveLength(51);
+  });
+});
+
+describe('recordConversions', () => {
+  const converted = (name: string): ConvertFileResult => ({
+    source: `/in/${name}.mp3`,
+    output: `/out/${name}.wav`,
+    status: 'converted',
+    errors: [],
+    warnings: [],
+    stats: { sha256: sha(name), bytes: 64058, durationSeconds: 4, sourceSha256: sha(`src ${name}`) } as ConvertFileResult['stats'],
+  });
+  const report = (names: string[]): ConvertReport => ({
+    files: names.map(converted),
+    summary: { total: names.length, converted: names.length, skipped: 0, failed: 0, planned: 0 },
+  });
+
+  it('records a batch in one transaction: all of it, or none of it when one prompt fails', () => {
+    const { ledger } = fresh();
+    expect(recordConversions(ledger, report(['a', 'b', 'c']), defaultConfig(), 'test')).toBe(3);
+    expect(ledger.status({ platform: PLATFORM }).map((r) => r.name)).toEqual(['a.wav', 'b.wav', 'c.wav']);
+
+    const real = ledger.recordPrepared.bind(ledger);
+    let calls = 0;
+    vi.spyOn(ledger, 'recordPrepared').mockImplementation((p) => {
+      if (++calls === 2) throw new Error('disk full');
+      return real(p);
+    });
+    expect(() => recordConversions(ledger, report(['d', 'e', 'f']), defaultConfig(), 'test')).toThrow('disk full');
+    expect(ledger.status({ platform: PLATFORM }).map((r) => r.name)).toEqual(['a.wav', 'b.wav', 'c.wav']);
   });
 });

@@ -212,6 +212,11 @@ export class Ledger {
     this.db.close();
   }
 
+  /** Runs `fn` in one write transaction; the ledger's own changes inside it nest (savepoints). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   private stamp(): string {
     return this.now().toISOString();
   }

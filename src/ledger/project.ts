@@ -13,7 +13,12 @@ export function openLedger(config: Config, flag?: string, options: LedgerOptions
   return Ledger.open(ledgerPath(config, flag), options);
 }
 
-/** Record every prompt a `convert` run produced (or found up to date) as prepared. */
+/**
+ * Record every prompt a `convert` run produced (or found up to date) as prepared, in one
+ * transaction: one commit (one fsync) for the batch rather than one a prompt, which on
+ * 2,000 new prompts took ~0.4 s at the end of the run; and a failure records none of them
+ * rather than some (the next run records them all).
+ */
 export function recordConversions(
   ledger: Ledger,
   report: ConvertReport,
@@ -22,24 +27,26 @@ export function recordConversions(
   /** A scene given on the command line wins over the config for every prompt of the run. */
   sceneOverride?: string,
 ): number {
-  let created = 0;
-  for (const f of report.files) {
-    if ((f.status !== 'converted' && f.status !== 'skipped') || !f.output || !f.stats) continue;
-    const name = path.basename(f.output);
-    const info = resolvePromptInfo(config.prompts, name);
-    const res = ledger.recordPrepared({
-      name,
-      sha256: f.stats.sha256,
-      bytes: f.stats.bytes,
-      durationSeconds: f.stats.durationSeconds,
-      source: path.resolve(f.source),
-      sourceSha256: f.stats.sourceSha256 ?? null,
-      filePath: path.resolve(f.output),
-      scene: sceneOverride ?? info.scene,
-      description: info.description,
-      actor,
-    });
-    if (res.created) created++;
-  }
-  return created;
+  return ledger.atomically(() => {
+    let created = 0;
+    for (const f of report.files) {
+      if ((f.status !== 'converted' && f.status !== 'skipped') || !f.output || !f.stats) continue;
+      const name = path.basename(f.output);
+      const info = resolvePromptInfo(config.prompts, name);
+      const res = ledger.recordPrepared({
+        name,
+        sha256: f.stats.sha256,
+        bytes: f.stats.bytes,
+        durationSeconds: f.stats.durationSeconds,
+        source: path.resolve(f.source),
+        sourceSha256: f.stats.sourceSha256 ?? null,
+        filePath: path.resolve(f.output),
+        scene: sceneOverride ?? info.scene,
+        description: info.description,
+        actor,
+      });
+      if (res.created) created++;
+    }
+    return created;
+  });
 }
