@@ -240,48 +240,39 @@ export class Ledger {
    * under the same name are the next version. Returns the version and whether it is new.
    */
   recordPrepared(p: PreparedVersion): { version: VersionRow; created: boolean } {
-    return this.db
-      .transaction(() => {
-        const at = this.stamp();
-        let prompt = this.prepare('SELECT id, scene, description FROM prompts WHERE name = ?').get(p.name) as
-          | { id: number; scene: string | null; description: string | null }
-          | undefined;
-        if (!prompt) {
-          const info = this
-            .prepare('INSERT INTO prompts (name, scene, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-            .run(p.name, p.scene ?? null, p.description ?? null, at, at);
-          prompt = { id: Number(info.lastInsertRowid), scene: p.scene ?? null, description: p.description ?? null };
-        } else if ((p.scene && p.scene !== prompt.scene) || (p.description && p.description !== prompt.description)) {
-          this
-            .prepare('UPDATE prompts SET scene = coalesce(?, scene), description = coalesce(?, description), updated_at = ? WHERE id = ?')
-            .run(p.scene ?? null, p.description ?? null, at, prompt.id);
-        }
-        const latest = this
-          .prepare('SELECT id, number, sha256 FROM versions WHERE prompt_id = ? ORDER BY number DESC LIMIT 1')
-          .get(prompt.id) as { id: number; number: number; sha256: string } | undefined;
-        if (latest && latest.sha256 === p.sha256) {
-          if (p.filePath) this.prepare('UPDATE versions SET file_path = ? WHERE id = ?').run(p.filePath, latest.id);
-          return { version: this.versionById(latest.id, p.platform ?? 'huawei-console'), created: false };
-        }
-        const number = (latest?.number ?? 0) + 1;
-        const info = this
-          .prepare(
-            `INSERT INTO versions (prompt_id, number, sha256, bytes, duration_seconds, source, source_sha256, file_path, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(prompt.id, number, p.sha256, p.bytes, p.durationSeconds, p.source ?? null, p.sourceSha256 ?? null, p.filePath ?? null, at);
-        const versionId = Number(info.lastInsertRowid);
-        this
-          .prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, NULL, ?, ?, NULL, ?)')
-          .run(versionId, '*', 'prepared', p.actor, at);
-        return { version: this.versionById(versionId, p.platform ?? 'huawei-console'), created: true };
-      })
-      .immediate();
+    return this.atomically(() => {
+      const at = this.stamp();
+      let prompt = this.prepare('SELECT id, scene, description FROM prompts WHERE name = ?').get(p.name) as
+        | { id: number; scene: string | null; description: string | null }
+        | undefined;
+      if (!prompt) {
+        const info = this.prepare('INSERT INTO prompts (name, scene, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+          .run(p.name, p.scene ?? null, p.description ?? null, at, at);
+        prompt = { id: Number(info.lastInsertRowid), scene: p.scene ?? null, description: p.description ?? null };
+      } else if ((p.scene && p.scene !== prompt.scene) || (p.description && p.description !== prompt.description)) {
+        this.prepare('UPDATE prompts SET scene = coalesce(?, scene), description = coalesce(?, description), updated_at = ? WHERE id = ?')
+          .run(p.scene ?? null, p.description ?? null, at, prompt.id);
+      }
+      const latest = this.prepare('SELECT id, number, sha256 FROM versions WHERE prompt_id = ? ORDER BY number DESC LIMIT 1')
+        .get(prompt.id) as { id: number; number: number; sha256: string } | undefined;
+      if (latest && latest.sha256 === p.sha256) {
+        if (p.filePath) this.prepare('UPDATE versions SET file_path = ? WHERE id = ?').run(p.filePath, latest.id);
+        return { version: this.versionById(latest.id, p.platform ?? 'huawei-console'), created: false };
+      }
+      const number = (latest?.number ?? 0) + 1;
+      const info = this.prepare(
+        `INSERT INTO versions (prompt_id, number, sha256, bytes, duration_seconds, source, source_sha256, file_path, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(prompt.id, number, p.sha256, p.bytes, p.durationSeconds, p.source ?? null, p.sourceSha256 ?? null, p.filePath ?? null, at);
+      const versionId = Number(info.lastInsertRowid);
+      this.prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, NULL, ?, ?, NULL, ?)')
+        .run(versionId, '*', 'prepared', p.actor, at);
+      return { version: this.versionById(versionId, p.platform ?? 'huawei-console'), created: true };
+    });
   }
 
   setPromptInfo(name: string, info: { scene?: string | null; description?: string | null }): void {
-    const res = this
-      .prepare('UPDATE prompts SET scene = coalesce(?, scene), description = coalesce(?, description), updated_at = ? WHERE name = ?')
+    const res = this.prepare('UPDATE prompts SET scene = coalesce(?, scene), description = coalesce(?, description), updated_at = ? WHERE name = ?')
       .run(info.scene ?? null, info.description ?? null, this.stamp(), name);
     if (res.changes === 0) throw new TransitionError(`No prompt named ${name} in the ledger.`);
   }
@@ -304,8 +295,7 @@ export class Ledger {
       if (!v) throw new TransitionError(`${name} has no version ${number}; it has versions ${direct.map((x) => x.number).join(', ')}.`);
       return v;
     }
-    const byPlatformName = this
-      .prepare(`${VERSION_SELECT} WHERE v.platform_name = @name OR r.remote_name = @name ORDER BY v.number DESC`)
+    const byPlatformName = this.prepare(`${VERSION_SELECT} WHERE v.platform_name = @name OR r.remote_name = @name ORDER BY v.number DESC`)
       .all({ platform, name }) as RawRow[];
     const row = byPlatformName.map(toVersionRow).find((v) => number === undefined || v.number === number);
     if (!row) throw new TransitionError(`No prompt or platform file named ${name} in the ledger.`);
@@ -322,27 +312,25 @@ export class Ledger {
    * supersedes older versions of the same prompt. Refuses illegal transitions.
    */
   transition(req: TransitionRequest): VersionRow {
-    return this.db
-      .transaction(() => {
-        const v = this.findVersion(req.name, req.platform, req.version);
-        this.applyTransition(v, req);
-        if (req.to === 'approved') {
-          for (const older of this.versions(v.name, req.platform)) {
-            if (older.number < v.number && ['prepared', 'awaiting-upload', 'in-review', 'approved'].includes(older.state)) {
-              this.applyTransition(older, {
-                ...req,
-                to: 'superseded',
-                reason: `replaced by version ${v.number}${v.platformName ? ` (${v.platformName})` : ''}`,
-                remoteId: undefined,
-                remoteName: undefined,
-                lastError: undefined,
-              });
-            }
+    return this.atomically(() => {
+      const v = this.findVersion(req.name, req.platform, req.version);
+      this.applyTransition(v, req);
+      if (req.to === 'approved') {
+        for (const older of this.versions(v.name, req.platform)) {
+          if (older.number < v.number && ['prepared', 'awaiting-upload', 'in-review', 'approved'].includes(older.state)) {
+            this.applyTransition(older, {
+              ...req,
+              to: 'superseded',
+              reason: `replaced by version ${v.number}${v.platformName ? ` (${v.platformName})` : ''}`,
+              remoteId: undefined,
+              remoteName: undefined,
+              lastError: undefined,
+            });
           }
         }
-        return this.versionById(v.versionId, req.platform);
-      })
-      .immediate();
+      }
+      return this.versionById(v.versionId, req.platform);
+    });
   }
 
   private applyTransition(v: VersionRow, req: TransitionRequest): void {
@@ -351,41 +339,32 @@ export class Ledger {
     const exists = this.prepare('SELECT 1 FROM reviews WHERE version_id = ? AND platform = ?').get(v.versionId, req.platform);
     const reason = req.reason === undefined ? (req.to === 'rejected' ? null : v.reason) : req.reason;
     if (exists) {
-      this
-        .prepare(
-          `UPDATE reviews SET state = ?, since = ?, reason = ?, remote_id = coalesce(?, remote_id), remote_name = coalesce(?, remote_name), last_error = ?
-           WHERE version_id = ? AND platform = ?`,
-        )
-        .run(req.to, at, reason, req.remoteId ?? null, req.remoteName ?? null, req.lastError ?? null, v.versionId, req.platform);
+      this.prepare(
+        `UPDATE reviews SET state = ?, since = ?, reason = ?, remote_id = coalesce(?, remote_id), remote_name = coalesce(?, remote_name), last_error = ?
+         WHERE version_id = ? AND platform = ?`,
+      ).run(req.to, at, reason, req.remoteId ?? null, req.remoteName ?? null, req.lastError ?? null, v.versionId, req.platform);
     } else {
-      this
-        .prepare(
-          'INSERT INTO reviews (version_id, platform, state, since, reason, remote_id, remote_name, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(v.versionId, req.platform, req.to, at, reason, req.remoteId ?? null, req.remoteName ?? null, req.lastError ?? null);
+      this.prepare(
+        'INSERT INTO reviews (version_id, platform, state, since, reason, remote_id, remote_name, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(v.versionId, req.platform, req.to, at, reason, req.remoteId ?? null, req.remoteName ?? null, req.lastError ?? null);
     }
-    this
-      .prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(v.versionId, req.platform, v.state, req.to, req.actor, req.reason ?? null, at);
   }
 
   /** Record a platform error on a version without changing its state. */
   noteError(versionId: number, platform: string, message: string, actor: string): void {
-    this.db
-      .transaction(() => {
-        const v = this.versionById(versionId, platform);
-        const at = this.stamp();
-        const exists = this.prepare('SELECT 1 FROM reviews WHERE version_id = ? AND platform = ?').get(versionId, platform);
-        if (exists) this.prepare('UPDATE reviews SET last_error = ? WHERE version_id = ? AND platform = ?').run(message, versionId, platform);
-        else
-          this
-            .prepare('INSERT INTO reviews (version_id, platform, state, since, last_error) VALUES (?, ?, ?, ?, ?)')
-            .run(versionId, platform, v.state, v.since, message);
-        this
-          .prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(versionId, platform, v.state, v.state, actor, `error: ${message}`, at);
-      })
-      .immediate();
+    this.atomically(() => {
+      const v = this.versionById(versionId, platform);
+      const at = this.stamp();
+      const exists = this.prepare('SELECT 1 FROM reviews WHERE version_id = ? AND platform = ?').get(versionId, platform);
+      if (exists) this.prepare('UPDATE reviews SET last_error = ? WHERE version_id = ? AND platform = ?').run(message, versionId, platform);
+      else
+        this.prepare('INSERT INTO reviews (version_id, platform, state, since, last_error) VALUES (?, ?, ?, ?, ?)')
+          .run(versionId, platform, v.state, v.since, message);
+      this.prepare('INSERT INTO events (version_id, platform, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(versionId, platform, v.state, v.state, actor, `error: ${message}`, at);
+    });
   }
 
   /**
@@ -394,53 +373,45 @@ export class Ledger {
    * file until the new one is approved.
    */
   assignPlatformName(versionId: number, platform: string, maxLength: number, extension: string): string {
-    return this.db
-      .transaction(() => {
-        const v = this.versionById(versionId, platform);
-        if (v.platformName) return v.platformName;
-        const others = this.versions(v.name, platform).filter((o) => o.number !== v.number);
-        // An earlier version staged under the plain name (awaiting upload) may already be in
-        // the console too, and its name is taken in any case: the new one gets a -vN name.
-        const used = others.some((o) => ON_PLATFORM.has(o.state) || o.state === 'retired' || o.platformName !== null);
-        const name = used ? platformVersionName(v.name, v.number, maxLength, extension) : v.name;
-        const clash = this.prepare('SELECT 1 FROM versions WHERE platform_name = ? AND id != ?').get(name, versionId);
-        if (clash) throw new TransitionError(`The platform name ${name} for ${v.name} version ${v.number} is already used by another prompt.`);
-        this.prepare('UPDATE versions SET platform_name = ? WHERE id = ?').run(name, versionId);
-        return name;
-      })
-      .immediate();
+    return this.atomically(() => {
+      const v = this.versionById(versionId, platform);
+      if (v.platformName) return v.platformName;
+      const others = this.versions(v.name, platform).filter((o) => o.number !== v.number);
+      // An earlier version staged under the plain name (awaiting upload) may already be in
+      // the console too, and its name is taken in any case: the new one gets a -vN name.
+      const used = others.some((o) => ON_PLATFORM.has(o.state) || o.state === 'retired' || o.platformName !== null);
+      const name = used ? platformVersionName(v.name, v.number, maxLength, extension) : v.name;
+      const clash = this.prepare('SELECT 1 FROM versions WHERE platform_name = ? AND id != ?').get(name, versionId);
+      if (clash) throw new TransitionError(`The platform name ${name} for ${v.name} version ${v.number} is already used by another prompt.`);
+      this.prepare('UPDATE versions SET platform_name = ? WHERE id = ?').run(name, versionId);
+      return name;
+    });
   }
 
   events(name: string): { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[] {
-    return this
-      .prepare(
-        `SELECT v.number AS version, e.platform, e.from_state AS "from", e.to_state AS "to", e.actor, e.reason, e.at
-         FROM events e JOIN versions v ON v.id = e.version_id JOIN prompts p ON p.id = v.prompt_id
-         WHERE p.name = ? ORDER BY e.id`,
-      )
-      .all(name) as { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[];
+    return this.prepare(
+      `SELECT v.number AS version, e.platform, e.from_state AS "from", e.to_state AS "to", e.actor, e.reason, e.at
+       FROM events e JOIN versions v ON v.id = e.version_id JOIN prompts p ON p.id = v.prompt_id
+       WHERE p.name = ? ORDER BY e.id`,
+    ).all(name) as { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[];
   }
 
   recordUnmatchedCallback(platform: string, remoteId: string | null, body: string): void {
-    this
-      .prepare('INSERT INTO unmatched_callbacks (platform, remote_id, body, received_at) VALUES (?, ?, ?, ?)')
+    this.prepare('INSERT INTO unmatched_callbacks (platform, remote_id, body, received_at) VALUES (?, ?, ?, ?)')
       .run(platform, remoteId, body, this.stamp());
   }
 
   unmatchedCallbacks(platform: string): { remoteId: string | null; body: string; receivedAt: string }[] {
-    return this
-      .prepare('SELECT remote_id AS remoteId, body, received_at AS receivedAt FROM unmatched_callbacks WHERE platform = ? ORDER BY id')
+    return this.prepare('SELECT remote_id AS remoteId, body, received_at AS receivedAt FROM unmatched_callbacks WHERE platform = ? ORDER BY id')
       .all(platform) as { remoteId: string | null; body: string; receivedAt: string }[];
   }
 
   /** One row per prompt, about its latest version, in one query (fast on 10,000 prompts). */
   status(q: StatusQuery): StatusRow[] {
-    const rows = this
-      .prepare(
-        `${VERSION_SELECT}
-         ORDER BY p.name, v.number`,
-      )
-      .all({ platform: q.platform }) as RawRow[];
+    const rows = this.prepare(
+      `${VERSION_SELECT}
+       ORDER BY p.name, v.number`,
+    ).all({ platform: q.platform }) as RawRow[];
     const now = this.now();
     const days = q.overdueWorkingDays ?? 1;
     const out: StatusRow[] = [];
