@@ -13,7 +13,7 @@ import { bindingsCommand } from './commands/bindings.js';
 import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
-import { ConfigError } from './config-defaults.js';
+import { ConfigError } from './config-file.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {

@@ -8,12 +8,6 @@ import type { Config } from './config.js';
  * test/config.test.ts holds this equal to the schema's own defaults.
  */
 
-export const CONFIG_FILE_NAME = 'promptprep.config.json';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export function defaultConfig(): Config {
   return {
     profile: 'huawei-privatenumber',

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defaultAnalysisOptions, type AnalysisOptions } from './audio-analysis.js';
 import { getProfile, listProfiles, type Profile } from './profile.js';
 import { SCENES } from './scenes.js';
-import { CONFIG_FILE_NAME, ConfigError } from './config-defaults.js';
+import { CONFIG_FILE_NAME, ConfigError } from './config-file.js';
 
 /**
  * `promptprep.config.json`: the settings a team commits beside its prompts. Flags on the

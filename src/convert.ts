@@ -18,7 +18,7 @@ import type { Scene } from './scenes.js';
 import { inShard, type Shard } from './shard.js';
 import { probeSource, type SourceProbe } from './source-probe.js';
 import { VERSION } from './version.js';
-import { exists } from './watch/move.js';
+import { exists } from './fs-util.js';
 import { walkInputs } from './walk.js';
 import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 

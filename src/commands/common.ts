@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { LoadedConfig } from '../config.js';
-import { CONFIG_FILE_NAME, ConfigError, defaultConfig } from '../config-defaults.js';
+import { defaultConfig } from '../config-defaults.js';
+import { CONFIG_FILE_NAME, ConfigError } from '../config-file.js';
 import { getProfile } from '../profile.js';
-import { exists } from '../watch/move.js';
+import { exists } from '../fs-util.js';
 import { isScene, SCENES, type Scene } from '../scenes.js';
 import { parseShard, type Shard } from '../shard.js';
 

@@ -1,6 +1,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { partialPathFor, syncDir } from '../atomic-write.js';
+import { exists } from '../fs-util.js';
 
 /**
  * Moving a file without ever losing it: a rename where possible; across file systems a
@@ -58,23 +59,4 @@ async function copyDurably(from: string, to: string, tempDir?: string): Promise<
     await fs.rm(tmp, { force: true });
   }
   await syncDir(path.dirname(to));
-}
-
-export async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `dir/name`, or `dir/stem-2.ext`, `-3`... : the first name not taken. */
-export async function freeName(dir: string, name: string): Promise<string> {
-  const ext = path.extname(name);
-  const stem = ext ? name.slice(0, -ext.length) : name;
-  for (let i = 1; ; i++) {
-    const candidate = path.join(dir, i === 1 ? name : `${stem}-${i}${ext}`);
-    if (!(await exists(candidate))) return candidate;
-  }
 }

@@ -10,7 +10,8 @@ import type { Profile } from '../profile.js';
 import type { Scene } from '../scenes.js';
 import { clearIntent, readIntent, writeIntent, type PlacementIntent } from './journal.js';
 import type { WatchLayout } from './layout.js';
-import { exists, freeName, keepCopy, moveFile } from './move.js';
+import { exists, freeName } from '../fs-util.js';
+import { keepCopy, moveFile } from './move.js';
 
 /**
  * One round of the drop folder: settled sources in, each one placed exactly once:

@@ -10,7 +10,7 @@ import type { Scene } from '../scenes.js';
 import { isIgnoredPath } from './ignore.js';
 import { readIntents, clearIntent } from './journal.js';
 import { ensureLayout, layoutFor, type WatchLayout } from './layout.js';
-import { exists } from './move.js';
+import { exists } from '../fs-util.js';
 import { processRound, type WatchEvent } from './processor.js';
 import { StabilityTracker } from './stability.js';
 
