@@ -51,7 +51,7 @@ afterAll(async () => {
 describe('convert CLI: exit codes', () => {
   it('0 with its output read by something that stops early (`| head`): no crash, every file written', async () => {
     const out = freshOut();
-    const child = spawn(process.execPath, [CLI, 'convert', good, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'convert', good, '--out', out], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     // Closed before the CLI writes its first line, so every write meets EPIPE.
     child.stdout.destroy();
     let stderr = '';

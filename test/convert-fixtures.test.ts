@@ -29,10 +29,14 @@ interface Expected {
 }
 
 let dir: string;
+/** A copy of the checkout's fixtures/sources: the documented command runs as written, but not in the checkout. */
+let project: string;
 let expected: Expected;
 
 beforeAll(async () => {
   dir = await makeTempDir('promptprep-convert-fixtures-');
+  project = path.join(dir, 'project');
+  await fs.cp(SOURCES, path.join(project, 'fixtures', 'sources'), { recursive: true });
   expected = JSON.parse(await fs.readFile(path.join(SOURCES, '..', 'sources.expected.json'), 'utf8')) as Expected;
 });
 
@@ -60,7 +64,7 @@ describe('fixtures/sources: the README main job', () => {
     const out = path.join(dir, 'prompts');
     const a = args(run, out);
     expect(a).toEqual(['convert', 'fixtures/sources', '--out', out, '--rename']);
-    const res = await runCli(a, { cwd: REPO_ROOT });
+    const res = await runCli(a, { cwd: project });
     expect(res.stderr).not.toMatch(STACK_LINE);
     expect(res.code).toBe(run.exitCode);
     const text = parseConvertText(res.stdout);
@@ -95,7 +99,7 @@ describe('fixtures/sources: the README main job', () => {
   it('without --rename, as expected.json says', async () => {
     const run = expected.withoutRename;
     const out = path.join(dir, 'plain');
-    const res = await runCli([...args(run, out), '--json'], { cwd: REPO_ROOT });
+    const res = await runCli([...args(run, out), '--json'], { cwd: project });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(run.exitCode);
     const report = parseConvertJson(res.stdout);

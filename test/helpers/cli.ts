@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,11 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /**
+   * Working directory. Default: a fresh temp folder, removed afterwards: the CLI writes
+   * its ledger (and outbox, and reads a config) relative to it, and a test must never
+   * touch the checkout (test/setup/checkout-unchanged.ts fails the run if one does).
+   */
   cwd?: string;
   /** Extra environment; a value of undefined removes the variable. */
   env?: Record<string, string | undefined>;
@@ -38,12 +44,13 @@ function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessE
 
 function run(file: string, args: readonly string[], options: CliOptions): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it in pretest)`);
+  const ownCwd = options.cwd ? null : mkdtempSync(path.join(os.tmpdir(), 'promptprep-cli-cwd-'));
   return new Promise((resolve) => {
     execFile(
       file,
       [...args],
       {
-        cwd: options.cwd ?? REPO_ROOT,
+        cwd: options.cwd ?? (ownCwd as string),
         env: cliEnv(options.env),
         timeout: options.timeoutMs ?? 30_000,
         maxBuffer: 64 * 1024 * 1024,
@@ -51,6 +58,7 @@ function run(file: string, args: readonly string[], options: CliOptions): Promis
       },
       (err, stdout, stderr) => {
         const e = err as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
+        if (ownCwd) rmSync(ownCwd, { recursive: true, force: true });
         const code = e ? (typeof e.code === 'number' ? e.code : null) : 0;
         resolve({ code, signal: e?.signal ?? null, stdout, stderr });
       },
