@@ -24,7 +24,7 @@ export function defaultConfig(): Config {
       defaultVoiceType: '1',
       voiceTypes: {},
       tokenExpireSeconds: 600,
-      callback: { host: '127.0.0.1', port: 8791, path: '/promptprep/cec-callback', maxBodyBytes: 16 * 1024, timeoutMs: 10_000 },
+      callback: { host: '127.0.0.1', port: 8791, path: '/promptprep/cec-callback', maxBodyBytes: 16 * 1024, timeoutMs: 10_000, maxConnections: 256, maxConnectionsPerAddress: 32 },
     },
     upload: { platform: 'huawei-console', outbox: 'outbox' },
   };

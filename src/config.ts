@@ -91,9 +91,12 @@ export const CecConfigSchema = z
         publicUrl: z.string().url().optional(),
         maxBodyBytes: z.number().int().positive().default(16 * 1024),
         timeoutMs: z.number().int().positive().default(10_000),
+        /** Connections held at once, in all and from one address (raise the latter behind a reverse proxy). */
+        maxConnections: z.number().int().positive().default(256),
+        maxConnectionsPerAddress: z.number().int().positive().default(32),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8791, path: '/promptprep/cec-callback', maxBodyBytes: 16 * 1024, timeoutMs: 10_000 }),
+      .default({ host: '127.0.0.1', port: 8791, path: '/promptprep/cec-callback', maxBodyBytes: 16 * 1024, timeoutMs: 10_000, maxConnections: 256, maxConnectionsPerAddress: 32 }),
   })
   .strict();
 export type CecConfig = z.infer<typeof CecConfigSchema>;

@@ -1,8 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Ledger } from '../ledger/ledger.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { limitConnections } from '../server/connection-limits.js';
+import { listen } from '../server/listen.js';
+import { LogThrottle } from '../server/log-throttle.js';
 import { CallbackBodySchema } from './contract.js';
 import { readBody, sendJson } from './http-util.js';
 import { CEC_PLATFORM } from '../platforms.js';
@@ -24,7 +26,20 @@ export interface CallbackReceiverOptions {
   /** Secret path segment, from the environment. */
   secret: string;
   maxBodyBytes?: number;
+  /** The default of the three timeouts below. */
   timeoutMs?: number;
+  /** From connecting until the request headers are in. */
+  headersTimeoutMs?: number;
+  /** From connecting until the whole request (headers and body) is in. */
+  requestTimeoutMs?: number;
+  /** A connection that sends nothing for this long is closed. */
+  idleTimeoutMs?: number;
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** At most one line per interval for each kind of repeated trouble (aborted bodies, wrong paths, dropped connections). */
+  logIntervalMs?: number;
+  /** How the user picks another port, for the "port in use" error. */
+  portHint?: string;
   logger?: Logger;
   /** Called after each recorded result (tests, watch). */
   onResult?: (r: { fileId: string; outcome: 'approved' | 'rejected' | 'duplicate' | 'unknown' | 'ignored' }) => void;
@@ -34,7 +49,53 @@ export interface CallbackReceiver {
   /** The URL to give the platform as callBackUrl (includes the secret). */
   url: string;
   port: number;
+  /** The limits in force (the options with their defaults filled in). */
+  settings: ReceiverSettings;
+  /** Connections held now. */
+  connections(): number;
   close(): Promise<void>;
+}
+
+/**
+ * What the receiver tolerates, as documented in the README: 16 KiB bodies; 10 s for the
+ * headers, for the whole request, and of silence; 256 connections, 32 from one address.
+ * Real callbacks are one small POST each, so these leave them ample room.
+ */
+export const RECEIVER_DEFAULTS = {
+  maxBodyBytes: 16 * 1024,
+  timeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  maxConnectionsPerAddress: 32,
+  logIntervalMs: 60_000,
+} as const;
+
+export interface ReceiverSettings {
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  logIntervalMs: number;
+}
+
+export function receiverSettings(o: Omit<CallbackReceiverOptions, 'ledger' | 'host' | 'port' | 'path' | 'secret'>): ReceiverSettings {
+  const base = o.timeoutMs ?? RECEIVER_DEFAULTS.timeoutMs;
+  const requestTimeoutMs = o.requestTimeoutMs ?? base;
+  const idleTimeoutMs = o.idleTimeoutMs ?? base;
+  return {
+    maxBodyBytes: o.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes,
+    // Node refuses a headers timeout longer than the request timeout; it could not apply anyway.
+    headersTimeoutMs: Math.min(o.headersTimeoutMs ?? base, requestTimeoutMs),
+    requestTimeoutMs,
+    idleTimeoutMs,
+    keepAliveTimeoutMs: Math.min(RECEIVER_DEFAULTS.keepAliveTimeoutMs, idleTimeoutMs),
+    maxConnections: o.maxConnections ?? RECEIVER_DEFAULTS.maxConnections,
+    maxConnectionsPerAddress: Math.min(o.maxConnectionsPerAddress ?? RECEIVER_DEFAULTS.maxConnectionsPerAddress, o.maxConnections ?? RECEIVER_DEFAULTS.maxConnections),
+    logIntervalMs: o.logIntervalMs ?? RECEIVER_DEFAULTS.logIntervalMs,
+  };
 }
 
 export function secretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
@@ -55,13 +116,21 @@ function sameSecret(a: string, b: string): boolean {
 
 export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise<CallbackReceiver> {
   const logger = o.logger ?? silentLogger();
+  const settings = receiverSettings(o);
+  const throttle = new LogThrottle(settings.logIntervalMs);
+  /** A warning that may come in floods: one line per interval, with the count it stands for. */
+  const warnThrottled = (event: string, fields: Record<string, unknown>, message: string) => {
+    const t = throttle.take(event);
+    if (!t) return;
+    logger.warn({ event, ...fields, ...(t.suppressed ? { suppressed: t.suppressed } : {}) }, t.suppressed ? `${message} (and ${t.suppressed} more like it since the last such line)` : message);
+  };
   const prefix = o.path.replace(/\/+$/, '');
-  const server: Server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://receiver');
     const segment = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length + 1) : null;
     if (segment === null || !sameSecret(segment, o.secret)) {
       req.resume();
-      logger.warn({ event: 'callback-refused', remote: req.socket.remoteAddress }, 'callback to an unknown path refused');
+      warnThrottled('callback-refused', { remote: req.socket.remoteAddress }, 'callback to an unknown path refused');
       return sendJson(res, 404, { returnCode: '404', description: 'Not found.' });
     }
     if (req.method !== 'POST') {
@@ -69,7 +138,14 @@ export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise
       return sendJson(res, 405, { returnCode: '405', description: 'Use POST.' });
     }
     void (async () => {
-      const raw = await readBody(req, o.maxBodyBytes ?? 16 * 1024);
+      let raw: Buffer | null;
+      try {
+        raw = await readBody(req, settings.maxBodyBytes);
+      } catch {
+        // The client hung up or timed out mid-body: nothing to record, nobody to answer.
+        warnThrottled('callback-aborted', { remote: req.socket.remoteAddress }, 'a client went away before sending its whole callback body');
+        return;
+      }
       if (!raw) return sendJson(res, 413, { returnCode: '413', description: 'The body is too large.' });
       let json: unknown;
       try {
@@ -92,19 +168,38 @@ export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise
       logger.error({ event: 'error' }, `could not record a callback: ${(err as Error).message}`);
       if (!res.headersSent) sendJson(res, 500, { returnCode: '1', description: 'Temporarily unable to record the result.' });
     });
+  };
+  const server: Server = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // Node checks the two timeouts above only this often (30 s by default, which held
+      // slow senders for up to 40 s): check often enough that they hold to within a tenth.
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 10))),
+    },
+    handle,
+  );
+  // A connection that never speaks is not covered by the two timeouts above.
+  server.timeout = settings.idleTimeoutMs;
+  const counter = limitConnections(server, {
+    maxConnections: settings.maxConnections,
+    maxConnectionsPerAddress: settings.maxConnectionsPerAddress,
+    onDrop: (address, reason) =>
+      warnThrottled(
+        'connection-dropped',
+        { remote: address, reason },
+        `connection limit reached (${settings.maxConnections} in all, ${settings.maxConnectionsPerAddress} per address): ${reason === 'replaced' ? 'closed an idle connection' : 'refused a new connection'} from ${address}`,
+      ),
   });
-  server.requestTimeout = o.timeoutMs ?? 10_000;
-  server.headersTimeout = Math.min(server.requestTimeout, 10_000);
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, { host: o.host, port: o.port, ...(o.portHint ? { portHint: o.portHint } : {}) });
   return {
     url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}${prefix}/${o.secret}`,
     port,
+    settings,
+    connections: () => counter.open(),
     async close() {
+      for (const [event, count] of throttle.pending()) logger.warn({ event, suppressed: count }, `${count} more ${event} since the last such line`);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

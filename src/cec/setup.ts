@@ -32,6 +32,9 @@ export function startReceiverFromConfig(config: Config, ledger: Ledger, logger: 
     secret: secretFromEnv(env),
     maxBodyBytes: cb.maxBodyBytes,
     timeoutMs: cb.timeoutMs,
+    maxConnections: cb.maxConnections,
+    maxConnectionsPerAddress: cb.maxConnectionsPerAddress,
+    portHint: '--port <n> or "cec.callback.port" in the config',
     logger,
   });
 }
