@@ -67,7 +67,9 @@ export async function checkFile(filePath: string, options: CheckOptions = {}): P
     return finish(filePath, errors, [], options);
   }
   const body = checkWavBytes(bytes, stat.size, { ...options, profile });
-  return finish(filePath, [...errors, ...body.errors], body.warnings, options, body.stats);
+  // Not a WAV at all: a new name would only hide that, so the name findings say convert.
+  const nameErrors = body.errors.some((e) => e.code === 'not-wav') ? validateFileName(path.basename(filePath), profile, 'convert') : errors;
+  return finish(filePath, [...nameErrors, ...body.errors], body.warnings, options, body.stats);
 }
 
 /**

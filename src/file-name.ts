@@ -23,16 +23,29 @@ function describeChar(ch: string): string {
 }
 
 /**
+ * What fixes a bad name: a new name (the file is a prompt already), or a conversion (the
+ * file is some other audio or no audio at all, and a new extension would only hide that).
+ */
+export type NameAdvice = 'rename' | 'convert';
+
+/**
  * Findings about the platform file name of a prompt (the base name, extension included).
  * The message carries a suggested valid name so a person can fix it in one step.
  */
-export function validateFileName(fileName: string, profile: Profile): Finding[] {
+export function validateFileName(fileName: string, profile: Profile, advice: NameAdvice = 'rename'): Finding[] {
   const out: Finding[] = [];
   // Node's extname(".wav") is "": a name that is only the extension has that extension, and nothing before it.
   const onlyExtension = fileName.toLowerCase() === profile.extension.toLowerCase();
   const ext = onlyExtension ? fileName : path.extname(fileName);
   const suggestion = suggestFileName(fileName, profile);
-  const hint = suggestion !== fileName ? ` Rename it, e.g. to "${suggestion}".` : '';
+  const hint =
+    advice === 'convert'
+      ? ` It is not a ${profile.extension.slice(1).toUpperCase()} file, so a new name is not enough: convert it with \`promptprep convert${
+          suggestion === naturalOutputName(fileName, profile) ? '' : ' --rename'
+        }\`, which writes "${suggestion}".`
+      : suggestion !== fileName
+        ? ` Rename it, e.g. to "${suggestion}".`
+        : '';
   if (fileName.length === 0 || onlyExtension) {
     out.push(finding('name-empty', `The file name "${fileName}" has nothing before the extension.${hint}`));
   }
