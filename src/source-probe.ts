@@ -1,5 +1,5 @@
 import { parseFile } from 'music-metadata';
-import { parseWav, type WavInfo } from './wav.js';
+import { formatTagName, parseWav, type WavFormat, type WavInfo } from './wav.js';
 import { promises as fs } from 'node:fs';
 
 /**
@@ -47,7 +47,7 @@ export async function probeSource(file: string, size: number): Promise<SourcePro
   return {
     kind: 'audio',
     container: f.container ?? 'unknown',
-    codec: f.codec,
+    codec: wav?.format ? wavCodecName(wav.format, f.codec) : f.codec,
     sampleRate: f.sampleRate,
     channels: f.numberOfChannels,
     durationSeconds: f.duration,
@@ -64,4 +64,19 @@ async function readHead(file: string, length: number): Promise<Buffer> {
   } finally {
     await handle.close();
   }
+}
+
+const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
+/** music-metadata's names for the common tags, so an extensible source reads like a plain one. */
+const TAG_NAMES: Record<number, string> = { 1: 'PCM', 3: 'IEEE_FLOAT', 6: 'ALAW', 7: 'MULAW' };
+
+/**
+ * music-metadata names a WAVE_FORMAT_EXTENSIBLE source by its outer tag ("non-PCM
+ * (65534)"), though the sub-format GUID says what the samples are; our parser reads it.
+ */
+function wavCodecName(format: WavFormat, fallback: string): string {
+  const tag = format.effectiveFormatTag;
+  if (format.formatTag !== WAVE_FORMAT_EXTENSIBLE || tag === WAVE_FORMAT_EXTENSIBLE) return fallback;
+  const name = TAG_NAMES[tag] ?? formatTagName(tag);
+  return `${name} ${format.bitsPerSample}-bit (WAVE_FORMAT_EXTENSIBLE)`;
 }

