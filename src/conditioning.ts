@@ -1,3 +1,4 @@
+import { finding, type Finding } from './findings.js';
 import { activityThreshold, analyzeSamples, defaultAnalysisOptions, framePowers, type AnalysisOptions } from './audio-analysis.js';
 
 /**
@@ -13,6 +14,21 @@ export const NORMALIZE_TARGET_DB = -22;
  * up to 3% (0.27 dB), so the linear ceiling keeps that much in reserve.
  */
 export const PEAK_CEILING_DB = -1.3;
+
+/**
+ * Above this gain --normalize says so: a source that far under the target is mostly a
+ * recording problem, and its noise floor (hum, hiss, room) comes up with the speech.
+ */
+export const NORMALIZE_LARGE_GAIN_DB = 20;
+
+/** The warning for a gain above NORMALIZE_LARGE_GAIN_DB, or null. */
+export function largeGainWarning(gainDb: number): Finding | null {
+  if (gainDb <= NORMALIZE_LARGE_GAIN_DB) return null;
+  return finding(
+    'normalize-large-gain',
+    `The speech was raised by ${gainDb.toFixed(1)} dB to reach the target level, more than ${NORMALIZE_LARGE_GAIN_DB} dB: the noise floor came up with it. Listen to the result; a new recording at a normal level is better.`,
+  );
+}
 
 export interface NormalizeResult {
   samples: Int16Array;

@@ -7,7 +7,7 @@ import { ALAW_DECODE, decodeAlaw, encodeAlaw } from './alaw.js';
 import { analyzeCodes, analyzeSamples, defaultAnalysisOptions, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkWavBytes } from './check.js';
-import { cutWithFade, normalizeLevel, trimSilence } from './conditioning.js';
+import { cutWithFade, largeGainWarning, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
 import { ffmpegFeatures, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
 import { naturalOutputName, suggestFileName, validateFileName } from './file-name.js';
@@ -807,6 +807,8 @@ function condition(
       gainDb = n.gainDb;
       if (n.gainDb !== 0) changed = true;
       samples = n.samples;
+      const large = largeGainWarning(n.gainDb);
+      if (large) warnings.push(large);
       if (n.limitedByPeak) {
         warnings.push(
           finding(

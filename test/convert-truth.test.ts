@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { codec, makeSource } from './helpers/convert-audio.js';
+import { codec, makeSource, speechExpr } from './helpers/convert-audio.js';
 import { parseConvertJson, type ConvertJsonFile } from './helpers/convert-cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -46,5 +46,28 @@ describe('convert: the source codec is named as what it is', () => {
     const input = (file?.stats as InputStats).input;
     expect(input?.codec).toBe('PCM 24-bit (WAVE_FORMAT_EXTENSIBLE)');
     expect(input?.channels).toBe(1);
+  });
+});
+
+describe('convert --normalize: a large gain is named', () => {
+  it('a source ~35 dB under the target gets a normalize-large-gain warning; an ordinary one does not', async () => {
+    await fs.mkdir(p('norm'));
+    await makeSource(p('norm', 'whisper.flac'), { seconds: 1.5, expr: speechExpr(-57), codec: codec('flac') });
+    await makeSource(p('norm', 'ordinary.flac'), { seconds: 1.5, expr: speechExpr(-30), codec: codec('flac') });
+    const files = await convertJson(['norm', '--out', 'norm-out', '--normalize']);
+    const byName = new Map(files.map((f) => [path.basename(f.source), f]));
+    const whisper = byName.get('whisper.flac')!;
+    expect(whisper.status).toBe('converted');
+    const gain = (whisper.stats as { gainDb: number }).gainDb;
+    expect(gain).toBeGreaterThan(30);
+    const warning = whisper.warnings.find((w) => w.code === 'normalize-large-gain');
+    expect(warning?.message).toContain(`${gain.toFixed(1)} dB`);
+    expect(warning?.message).toMatch(/noise/);
+    const ordinary = byName.get('ordinary.flac')!;
+    expect((ordinary.stats as { gainDb: number }).gainDb).toBeGreaterThan(5);
+    expect(ordinary.warnings.map((w) => w.code)).not.toContain('normalize-large-gain');
+    // Text output shows it too.
+    const res = await runCli(['convert', 'norm/whisper.flac', '--out', 'norm-text', '--normalize', '--no-ledger'], { cwd: dir });
+    expect(res.stdout).toMatch(/warning\s+normalize-large-gain/);
   });
 });
