@@ -43,7 +43,7 @@ export interface BindingsResult {
  * Binding parameters filled with approved file names only. A version that is not
  * approved never appears, whatever else is in the ledger.
  */
-export function bindingsFor(mode: BindingMode, rows: StatusRow[]): BindingsResult {
+export function bindingsFor(mode: BindingMode, rows: StatusRow[], platform = 'huawei-console'): BindingsResult {
   const fragment: Record<string, unknown> = {};
   const notes: string[] = [];
   for (const param of MODE_PARAMS[mode]) {
@@ -53,7 +53,7 @@ export function bindingsFor(mode: BindingMode, rows: StatusRow[]): BindingsResul
       const pending = rows.filter((r) => r.scene === param.scene);
       notes.push(
         pending.length > 0
-          ? `${where}: no approved prompt yet (${pending.map((r) => `${r.name} is ${r.state}`).join('; ')}); left out.`
+          ? `${where}: no prompt approved on ${platform} yet (${pending.map((r) => `${r.name} is ${r.state}`).join('; ')}); left out.`
           : `${where}: no prompt has the scene ${param.scene}; left out.`,
       );
       continue;

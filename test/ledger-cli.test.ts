@@ -60,14 +60,14 @@ describe('a prompt from conversion to the old version retired', () => {
 
     // Approving before submitting is refused: exit 2, one clear sentence, nothing changed.
     res = ok(await p.run(['review', 'wait_voice1.wav', 'approved']), 2);
-    expect(res.stderr).toContain('wait_voice1.wav version 1 is awaiting-upload; it cannot become approved');
-    expect(res.stderr).toContain('review <name> submitted');
+    expect(res.stderr).toContain('wait_voice1.wav version 1 is awaiting-upload on huawei-console; it cannot be recorded as approved.');
+    expect(res.stderr).toContain('`promptprep review wait_voice1.wav submitted`');
     expect(res.stdout).toBe('');
 
     res = ok(await p.run(['review', 'wait_voice1.wav', 'submitted']));
-    expect(res.stdout).toBe('wait_voice1.wav version 1 (wait_voice1.wav) is now in-review.\n');
+    expect(res.stdout).toBe('wait_voice1.wav version 1 (wait_voice1.wav) is now in-review on huawei-console.\n');
     res = ok(await p.run(['review', 'wait_voice1.wav', 'approved']));
-    expect(res.stdout).toBe('wait_voice1.wav version 1 (wait_voice1.wav) is now approved.\n');
+    expect(res.stdout).toBe('wait_voice1.wav version 1 (wait_voice1.wav) is now approved on huawei-console.\n');
     res = ok(await p.run(['bindings', '--mode', 'AX']));
     expect(res.stdout).toBe('{"preVoice":{"callerHintTone":"wait_voice1.wav"}}\n');
 
@@ -90,7 +90,7 @@ describe('a prompt from conversion to the old version retired', () => {
     expect(res.stdout).toBe('{"preVoice":{"callerHintTone":"wait_voice1.wav"}}\n');
 
     res = ok(await p.run(['review', 'wait_voice1-v2.wav', 'approved']));
-    expect(res.stdout).toContain('wait_voice1.wav version 2 (wait_voice1-v2.wav) is now approved.');
+    expect(res.stdout).toContain('wait_voice1.wav version 2 (wait_voice1-v2.wav) is now approved on huawei-console.');
     const retire = /recorded with: (promptprep review .+)$/m.exec(res.stdout);
     expect(retire, res.stdout).not.toBeNull();
     expect(res.stdout).toContain('Switch bindings to wait_voice1-v2.wav; then wait_voice1.wav (version 1) can be deleted in the console');
@@ -111,7 +111,7 @@ describe('a prompt from conversion to the old version retired', () => {
     const args = (retire as RegExpExecArray)[1]!.split(' ').slice(1);
     expect(args).toEqual(['review', 'wait_voice1.wav', 'retired', '--version', '1']);
     res = ok(await p.run(args));
-    expect(res.stdout).toBe('wait_voice1.wav version 1 (wait_voice1.wav) is now retired.\n');
+    expect(res.stdout).toBe('wait_voice1.wav version 1 (wait_voice1.wav) is now retired on huawei-console.\n');
 
     ({ json } = await p.status());
     expect(json.prompts[0]).toMatchObject({ version: 2, state: 'approved', deletable: [] });
@@ -168,7 +168,7 @@ describe('rejections, refusals and --fail-on', () => {
 
   it('a rejection keeps the reviewer\'s reason, and a rejected file stays rejected', async () => {
     let res = ok(await p.run(['review', 'a.wav', 'rejected', '--reason', '背景噪音过大，请重新录制']));
-    expect(res.stdout).toBe('a.wav version 1 (a.wav) is now rejected.\n');
+    expect(res.stdout).toBe('a.wav version 1 (a.wav) is now rejected on huawei-console.\n');
     const { json } = await p.status();
     expect(json.prompts.find((r) => r.name === 'a.wav')).toMatchObject({ state: 'rejected', reason: '背景噪音过大，请重新录制' });
     res = ok(await p.run(['status']));
@@ -176,10 +176,13 @@ describe('rejections, refusals and --fail-on', () => {
 
     res = ok(await p.run(['review', 'a.wav', 'approved']), 2);
     expect(res.stderr).toBe(
-      'promptprep: a.wav version 1 is rejected; it cannot become approved (rejected is final). Hint: a rejected file stays rejected; fix the prompt and prepare a new version.\n',
+      'promptprep: a.wav version 1 is rejected on huawei-console; it cannot be recorded as approved. A rejected file stays rejected; fix the recording and convert it again (a new version).\n',
     );
     res = ok(await p.run(['review', 'b.wav', 'retired']), 2);
-    expect(res.stderr).toContain('b.wav version 1 is in-review; it cannot become retired (from in-review it can become: approved, rejected, superseded).');
+    expect(res.stderr).toContain(
+      'b.wav version 1 is in-review on huawei-console; it cannot be recorded as retired. You can record `promptprep review b.wav approved` or `promptprep review b.wav rejected --reason "<审核说明>"`.',
+    );
+    expect(res.stderr).not.toMatch(/awaiting-upload|superseded|can become/);
     res = ok(await p.run(['review', 'nope.wav', 'submitted']), 2);
     expect(res.stderr).toContain('No prompt or platform file named nope.wav in the ledger.');
     res = ok(await p.run(['review', 'a.wav', 'accepted']), 2);
@@ -315,12 +318,12 @@ describe('bindings', () => {
       'AXYB',
       '{"preVoiceX":"x.wav","recordHintTone":"record-b.wav"}',
       [
-        'preVoiceY: no approved prompt yet (y.wav is rejected); left out.',
+        'preVoiceY: no prompt approved on huawei-console yet (y.wav is rejected); left out.',
         'recordHintTone: several approved prompts have the scene recordHintTone (record-a.wav, record-b.wav); using record-b.wav.',
       ],
     ],
     ['AXE', '{"callbackTone":"callback.wav"}', []],
-    ['X', '{"waitVoice":"wait.wav"}', ['closeHintTone: no approved prompt yet (close.wav is in-review); left out.']],
+    ['X', '{"waitVoice":"wait.wav"}', ['closeHintTone: no prompt approved on huawei-console yet (close.wav is in-review); left out.']],
   ];
 
   it.each(cases)('--mode %s prints only approved names, and says what is missing', async (mode, fragment, notes) => {

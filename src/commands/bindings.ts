@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
-import { EXIT_OK, loadCliConfig } from './common.js';
+import { cliPlatform, EXIT_OK, loadCliConfig } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
 interface BindingsFlags {
@@ -14,7 +14,7 @@ export function bindingsCommand(): Command {
   return new Command('bindings')
     .description('Print the binding parameters of a PrivateNumber mode, filled with approved file names only (JSON on stdout; what is missing on stderr).')
     .addOption(new Option('--mode <mode>', 'binding mode').choices(BINDING_MODES).makeOptionMandatory())
-    .option('--platform <id>', 'platform (default: "upload.platform" in the config)')
+    .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
@@ -26,10 +26,11 @@ Example:
     )
     .action(async (flags: BindingsFlags) => {
       const { config } = await loadCliConfig(flags.config);
+      const platform = cliPlatform(flags.platform, config);
       const ledger = await openCliLedger(config, flags.ledger);
       try {
-        const rows = ledger.status({ platform: flags.platform ?? config.upload.platform });
-        const { fragment, notes } = bindingsFor(flags.mode, rows);
+        const rows = ledger.status({ platform });
+        const { fragment, notes } = bindingsFor(flags.mode, rows, platform);
         process.stdout.write(`${JSON.stringify(fragment)}\n`);
         for (const n of notes) process.stderr.write(`${n}\n`);
         process.exitCode = EXIT_OK;

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { LoadedConfig } from '../config.js';
 import { defaultConfig } from '../config-defaults.js';
 import { CONFIG_FILE_NAME, ConfigError } from '../config-file.js';
+import { resolvePlatform, UnknownPlatformError, type PlatformId } from '../platforms.js';
 import { getProfile } from '../profile.js';
 import { exists } from '../fs-util.js';
 import { isScene, SCENES, type Scene } from '../scenes.js';
@@ -41,6 +42,16 @@ export async function loadCliConfig(explicitPath: string | undefined): Promise<L
     return await loadConfig(explicitPath ? { explicitPath } : {});
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The platform a command speaks of (--platform, then the config, then the console): see resolvePlatform. */
+export function cliPlatform(flag: string | undefined, config: LoadedConfig['config']): PlatformId {
+  try {
+    return resolvePlatform(flag, config);
+  } catch (err) {
+    if (err instanceof UnknownPlatformError) throw new UsageError(err.message);
     throw err;
   }
 }

@@ -1,15 +1,7 @@
 import { Command } from 'commander';
-import { TransitionError, type ReviewState } from '../ledger/states.js';
-import { CONSOLE_PLATFORM } from '../upload/huawei-console.js';
-import { EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { isReviewAction, REVIEW_ACTIONS, TransitionError } from '../ledger/states.js';
+import { cliPlatform, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
-
-const ACTIONS: Record<string, ReviewState> = {
-  submitted: 'in-review',
-  approved: 'approved',
-  rejected: 'rejected',
-  retired: 'retired',
-};
 
 interface ReviewFlags {
   reason?: string;
@@ -26,7 +18,7 @@ export function reviewCommand(): Command {
     .argument('<action>', 'submitted | approved | rejected | retired')
     .option('--reason <text>', 'the console\'s 审核说明 for a rejection (kept in the ledger)')
     .option('--version <n>', 'which version (default: the one the name denotes, else the latest)', parsePositiveInt)
-    .option('--platform <id>', 'platform the review is on', CONSOLE_PLATFORM)
+    .option('--platform <id>', 'platform the review is on (default: "upload.platform" in the config, else huawei-console)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
@@ -34,7 +26,9 @@ export function reviewCommand(): Command {
       `
 Transitions: prepared → awaiting-upload (promptprep upload) → in-review (submitted)
 → approved | rejected. Approving a version supersedes the older ones; "retired" records
-that a superseded file was deleted in the console. Anything else is refused.
+that a superseded file was deleted in the console. Recording the state a version is
+already in changes nothing and exits 0 (scripts may retry); anything else is refused
+with exit 2 and says what you can record instead.
 
 Examples:
   promptprep review wait_voice1.wav submitted
@@ -42,25 +36,33 @@ Examples:
   promptprep review wait_voice1-v2.wav approved`,
     )
     .action(async (name: string, action: string, flags: ReviewFlags) => {
-      const to = ACTIONS[action];
-      if (!to) throw new UsageError(`action must be one of: ${Object.keys(ACTIONS).join(', ')} (got "${action}")`);
+      if (!isReviewAction(action)) throw new UsageError(`action must be one of: ${Object.keys(REVIEW_ACTIONS).join(', ')} (got "${action}")`);
+      const to = REVIEW_ACTIONS[action];
       const { config } = await loadCliConfig(flags.config);
+      const platform = cliPlatform(flags.platform, config);
       const ledger = await openCliLedger(config, flags.ledger);
       try {
-        const v = ledger.transition({
+        const { version: v, changed } = ledger.recordState({
           name,
           ...(flags.version !== undefined ? { version: flags.version } : {}),
-          platform: flags.platform ?? CONSOLE_PLATFORM,
+          platform,
           to,
           actor: 'review command',
           ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
         });
-        process.stdout.write(`${v.name} version ${v.number}${v.platformName ? ` (${v.platformName})` : ''} is now ${v.state}.\n`);
+        const which = `${v.name} version ${v.number}${v.platformName ? ` (${v.platformName})` : ''}`;
+        if (!changed) {
+          const kept = v.reason && to === 'rejected' ? ` (reason on record: ${v.reason})` : '';
+          process.stdout.write(`${which} is already ${v.state} on ${platform}${kept}; nothing to record.\n`);
+          process.exitCode = EXIT_OK;
+          return;
+        }
+        process.stdout.write(`${which} is now ${v.state} on ${platform}.\n`);
         if (to === 'rejected' && !flags.reason) {
           process.stderr.write('note: no --reason given; the console\'s 审核说明 says what to change, record it so the team sees it in `promptprep status`.\n');
         }
         if (to === 'approved') {
-          const row = ledger.status({ platform: flags.platform ?? CONSOLE_PLATFORM }).find((r) => r.name === v.name);
+          const row = ledger.status({ platform }).find((r) => r.name === v.name);
           for (const d of row?.deletable ?? []) {
             process.stdout.write(
               `Switch bindings to ${v.platformName ?? v.name}; then ${d.platformName} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${d.platformName} retired --version ${d.version}\n`,

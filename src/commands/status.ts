@@ -3,7 +3,7 @@ import type { StatusRow } from '../ledger/ledger.js';
 import { isReviewState, REVIEW_STATES, type ReviewState } from '../ledger/states.js';
 import { colorsFor } from '../report/colors.js';
 import { SCENES } from '../scenes.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parseSceneOption, UsageError } from './common.js';
+import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, parseSceneOption, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
 const FAIL_ON = ['rejected', 'overdue', 'attention'] as const;
@@ -44,13 +44,14 @@ Examples:
       const { config } = await loadCliConfig(flags.config);
       if (flags.state !== undefined && !isReviewState(flags.state)) throw new UsageError(`--state must be one of: ${REVIEW_STATES.join(', ')}`);
       const failOn = parseFailOn(flags.failOn);
+      const platform = cliPlatform(flags.platform, config);
       const ledger = await openCliLedger(config, flags.ledger);
       let rows: StatusRow[];
       let unmatched: { remoteId: string | null; receivedAt: string }[] = [];
       try {
-        unmatched = ledger.unmatchedCallbacks(flags.platform ?? config.upload.platform).map((u) => ({ remoteId: u.remoteId, receivedAt: u.receivedAt }));
+        unmatched = ledger.unmatchedCallbacks(platform).map((u) => ({ remoteId: u.remoteId, receivedAt: u.receivedAt }));
         rows = ledger.status({
-          platform: flags.platform ?? config.upload.platform,
+          platform,
           ...(flags.scene ? { scene: flags.scene } : {}),
           ...(flags.state ? { state: flags.state as ReviewState } : {}),
           overdueWorkingDays: config.review.overdueWorkingDays,
@@ -63,10 +64,10 @@ Examples:
       );
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ prompts: rows, summary: summarize(rows), unmatchedCallbacks: unmatched, failing: failing.map((r) => r.name) }, null, 2)}\n`,
+          `${JSON.stringify({ platform, prompts: rows, summary: summarize(rows), unmatchedCallbacks: unmatched, failing: failing.map((r) => r.name) }, null, 2)}\n`,
         );
       } else {
-        process.stdout.write(renderTable(rows, colorsFor(process.stdout)));
+        process.stdout.write(renderTable(rows, platform, colorsFor(process.stdout)));
         if (unmatched.length > 0) {
           process.stdout.write(
             `ATTENTION: ${unmatched.length} review callback(s) named a fileId this ledger does not know: ${unmatched.map((u) => u.remoteId ?? '?').join(', ')}\n`,
@@ -97,7 +98,7 @@ function summarize(rows: StatusRow[]): Record<string, number> {
   return s;
 }
 
-function renderTable(rows: StatusRow[], c: ReturnType<typeof colorsFor>): string {
+function renderTable(rows: StatusRow[], platform: string, c: ReturnType<typeof colorsFor>): string {
   if (rows.length === 0) return 'No prompts in the ledger yet. `promptprep convert` or `promptprep watch` records what they prepare.\n';
   const header = ['NAME', 'SCENE', 'VER', 'STATE', 'SINCE', 'IN USE', 'NOTE'];
   const body = rows.map((r) => {
@@ -117,6 +118,6 @@ function renderTable(rows: StatusRow[], c: ReturnType<typeof colorsFor>): string
     lines.push(r.state === 'rejected' || r.overdue || r.attention ? c.red(line) : r.state === 'approved' ? c.green(line) : line);
   }
   const s = summarize(rows);
-  lines.push('', `${s.total} prompt(s): ${s.approved} approved, ${s['in-review']} in review, ${s.rejected} rejected, ${s.overdue} overdue.`);
+  lines.push('', `${s.total} prompt(s) on ${platform}: ${s.approved} approved, ${s['in-review']} in review, ${s.rejected} rejected, ${s.overdue} overdue.`);
   return `${lines.join('\n')}\n`;
 }

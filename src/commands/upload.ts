@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { CEC_PLATFORM, CONSOLE_PLATFORM } from '../platforms.js';
 import type { Config } from '../config.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
+import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
 interface UploadFlags {
@@ -44,13 +44,10 @@ Examples:
     )
     .action(async (names: string[], flags: UploadFlags) => {
       const { config, profile } = await loadCliConfig(flags.config);
-      const platform = flags.platform ?? config.upload.platform;
+      const platform = cliPlatform(flags.platform, config);
       if (platform === CEC_PLATFORM) {
         process.exitCode = await uploadCec(names, flags, config);
         return;
-      }
-      if (platform !== CONSOLE_PLATFORM) {
-        throw new UsageError(`--platform must be ${CONSOLE_PLATFORM} or ${CEC_PLATFORM} (got "${platform}")`);
       }
       const outbox = path.resolve(flags.outbox ?? config.upload.outbox);
       const { consoleChecklist, stageForConsole } = await import('../upload/huawei-console.js');

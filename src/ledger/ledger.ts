@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { platformVersionName } from './platform-name.js';
 import { migrate } from './schema.js';
-import { assertTransition, TransitionError, type ReviewState } from './states.js';
+import { assertTransition, canTransition, TransitionError, type ReviewState } from './states.js';
 import { isOverdue } from './working-days.js';
 
 /**
@@ -309,11 +309,18 @@ export class Ledger {
 
   /**
    * Move one version to a new state, recording who did it and why. Approving a version
-   * supersedes older versions of the same prompt. Refuses illegal transitions.
+   * supersedes older versions of the same prompt. Refuses illegal transitions. Asking for
+   * the state the version is already in changes nothing (a script may retry a step).
    */
   transition(req: TransitionRequest): VersionRow {
+    return this.recordState(req).version;
+  }
+
+  /** As `transition`, and says whether anything changed (false: it was in that state already). */
+  recordState(req: TransitionRequest): { version: VersionRow; changed: boolean } {
     return this.atomically(() => {
       const v = this.findVersion(req.name, req.platform, req.version);
+      if (v.state === req.to) return { version: v, changed: false };
       this.applyTransition(v, req);
       if (req.to === 'approved') {
         for (const older of this.versions(v.name, req.platform)) {
@@ -329,12 +336,16 @@ export class Ledger {
           }
         }
       }
-      return this.versionById(v.versionId, req.platform);
+      return { version: this.versionById(v.versionId, req.platform), changed: true };
     });
   }
 
   private applyTransition(v: VersionRow, req: TransitionRequest): void {
-    assertTransition(v.name, v.number, v.state, req.to);
+    if (!canTransition(v.state, req.to)) {
+      const latest = this.prepare('SELECT max(number) AS n FROM versions WHERE prompt_id = ?').get(v.promptId) as { n: number };
+      const ref = v.number === latest.n ? v.name : `${v.name} --version ${v.number}`;
+      assertTransition({ name: v.name, version: v.number, platform: req.platform, ref }, v.state, req.to);
+    }
     const at = this.stamp();
     const exists = this.prepare('SELECT 1 FROM reviews WHERE version_id = ? AND platform = ?').get(v.versionId, req.platform);
     const reason = req.reason === undefined ? (req.to === 'rejected' ? null : v.reason) : req.reason;

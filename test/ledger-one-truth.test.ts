@@ -1,0 +1,99 @@
+/**
+ * One truth for the whole workflow (issue #13): every command resolves the platform the
+ * same way and says which one it speaks of, a retried review step is a no-op, the config
+ * is the truth for scene and description, and the console outbox holds the checklist.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STACK_LINE, type CliResult } from './helpers/cli.js';
+import { Project, show } from './helpers/ledger-project.js';
+import { makeTempDir, removeTempDir } from './helpers/tmp.js';
+
+let root: string;
+let count = 0;
+
+beforeAll(async () => {
+  root = await makeTempDir('promptprep-one-truth-');
+});
+afterAll(async () => {
+  await removeTempDir(root);
+});
+
+const project = (config: Record<string, unknown> = {}) => Project.create(path.join(root, `p${++count}`), config);
+
+function ok(res: CliResult, code = 0): CliResult {
+  expect(res.code, show(res)).toBe(code);
+  expect(res.stderr).not.toMatch(STACK_LINE);
+  return res;
+}
+
+describe('one platform for every command (flag, then config, then huawei-console)', () => {
+  it('review follows "upload.platform" in the config as status and bindings do, and names it', async () => {
+    const p = await project({ upload: { platform: 'huawei-cec' }, prompts: { 'welcome.wav': { scene: 'callerHintTone' } } });
+    await p.source('welcome.wav');
+    ok(await p.convert());
+    // What an upload through the CEC API leaves: the version in review there.
+    p.sql(
+      "INSERT INTO reviews (version_id, platform, state, since, remote_id, remote_name) SELECT id, 'huawei-cec', 'in-review', '2026-01-05T10:00:00.000Z', 'f-1', 'welcome' FROM versions",
+    );
+    let res = ok(await p.run(['review', 'welcome.wav', 'approved']));
+    expect(res.stdout).toBe('welcome.wav version 1 is now approved on huawei-cec.\n');
+    const { json } = await p.status();
+    expect(json).toMatchObject({ platform: 'huawei-cec' });
+    expect(json.prompts[0]).toMatchObject({ name: 'welcome.wav', state: 'approved' });
+    res = ok(await p.run(['status']));
+    expect(res.stdout).toContain('1 prompt(s) on huawei-cec: 1 approved');
+    res = ok(await p.run(['bindings', '--mode', 'AX']));
+    expect(res.stdout).toBe('{"preVoice":{"callerHintTone":"welcome.wav"}}\n');
+
+    // The flag still wins, and the console knows nothing of that approval.
+    res = ok(await p.run(['review', 'welcome.wav', 'retired', '--platform', 'huawei-console']), 2);
+    expect(res.stderr).toContain('welcome.wav version 1 is prepared on huawei-console;');
+    res = ok(await p.run(['bindings', '--mode', 'AX', '--platform', 'huawei-console']));
+    expect(res.stdout).toBe('{}\n');
+    expect(res.stderr).toContain('preVoice.callerHintTone: no prompt approved on huawei-console yet (welcome.wav is prepared); left out.');
+    res = ok(await p.run(['status', '--platform', 'huawei-console', '--json']));
+    expect(JSON.parse(res.stdout)).toMatchObject({ platform: 'huawei-console', prompts: [{ state: 'prepared' }] });
+  });
+
+  it('an unknown platform is a usage error in every command, naming the ones there are', async () => {
+    const p = await project();
+    for (const args of [['status'], ['review', 'x.wav', 'approved'], ['bindings', '--mode', 'AX'], ['upload']]) {
+      const res = ok(await p.run([...args, '--platform', 'huawei-cloud']), 2);
+      expect(res.stderr).toContain('--platform must be one of: huawei-console, huawei-cec (got "huawei-cloud")');
+    }
+  });
+});
+
+describe('review: a retried step is a no-op; refusals say what to type', () => {
+  it('`review X approved` twice exits 0 the second time and records nothing more', async () => {
+    const p = await project();
+    await p.source('a.wav');
+    ok(await p.convert());
+    ok(await p.run(['upload']));
+    ok(await p.run(['review', 'a.wav', 'submitted']));
+    let res = ok(await p.run(['review', 'a.wav', 'submitted']));
+    expect(res.stdout).toBe('a.wav version 1 (a.wav) is already in-review on huawei-console; nothing to record.\n');
+    ok(await p.run(['review', 'a.wav', 'approved']));
+    res = ok(await p.run(['review', 'a.wav', 'approved']));
+    expect(res.stdout).toBe('a.wav version 1 (a.wav) is already approved on huawei-console; nothing to record.\n');
+    expect(res.stderr).toBe('');
+  });
+
+  it('a refusal names actions the user can type, not internal states', async () => {
+    const p = await project();
+    await p.source('b.wav');
+    ok(await p.convert());
+    let res = ok(await p.run(['review', 'b.wav', 'approved']), 2);
+    expect(res.stderr).toBe(
+      'promptprep: b.wav version 1 is prepared on huawei-console; it cannot be recorded as approved. ' +
+        'Stage it first with `promptprep upload`, then record `promptprep review b.wav submitted` once you submitted it in the console (提交).\n',
+    );
+    ok(await p.run(['upload']));
+    ok(await p.run(['review', 'b.wav', 'submitted']));
+    res = ok(await p.run(['review', 'b.wav', 'retired']), 2);
+    expect(res.stderr).toContain('You can record `promptprep review b.wav approved` or `promptprep review b.wav rejected --reason "<审核说明>"`.');
+    expect(res.stderr).not.toMatch(/can become|superseded|awaiting-upload/);
+  });
+});
