@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noSceneHint } from '../src/catalog.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { STACK_LINE, type CliResult } from './helpers/cli.js';
 import { approveLatest, driveTo, ledgerViolations, PLATFORM, prep } from './helpers/ledger-fixtures.js';
@@ -329,7 +330,8 @@ describe('bindings', () => {
   it.each(cases)('--mode %s prints only approved names, and says what is missing', async (mode, fragment, notes) => {
     const res = ok(await p.run(['bindings', '--mode', mode]));
     expect(res.stdout).toBe(`${fragment}\n`);
-    expect(res.stderr).toBe(notes.map((n) => `${n}\n`).join(''));
+    // plain.wav, approved with no scene, is named with how to give it one.
+    expect(res.stderr).toBe([...notes, noSceneHint(['plain.wav'])].map((n) => `${n}\n`).join(''));
     // Never a name that is not approved.
     for (const unapproved of ['ring-v2.wav', 'y.wav', 'close.wav']) expect(res.stdout).not.toContain(unapproved);
   });

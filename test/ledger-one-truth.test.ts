@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentPromptInfo } from '../src/catalog.js';
 import { STACK_LINE, type CliResult } from './helpers/cli.js';
 import { Project, show } from './helpers/ledger-project.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -95,5 +96,48 @@ describe('review: a retried step is a no-op; refusals say what to type', () => {
     res = ok(await p.run(['review', 'b.wav', 'retired']), 2);
     expect(res.stderr).toContain('You can record `promptprep review b.wav approved` or `promptprep review b.wav rejected --reason "<审核说明>"`.');
     expect(res.stderr).not.toMatch(/can become|superseded|awaiting-upload/);
+  });
+});
+
+describe('the config is the truth for scene and description', () => {
+  it('an entry added after conversion is seen at once by status, upload and bindings; no scene says how to give one', async () => {
+    const p = await project();
+    await p.source('welcome.wav');
+    ok(await p.convert());
+    let res = ok(await p.run(['status']));
+    expect(res.stdout).toContain('welcome.wav has no scene, so no binding uses it: name one in promptprep.config.json, e.g. "prompts": {"welcome.wav": {"scene": "callerHintTone"}}');
+    res = ok(await p.run(['bindings', '--mode', 'AXB']));
+    expect(res.stdout).toBe('{}\n');
+    expect(res.stderr).toContain('welcome.wav has no scene');
+
+    // Added to the config later; no conversion.
+    await p.writeConfig({ prompts: { 'welcome.wav': { scene: 'callerHintTone', description: 'Welcome ringback' } } });
+    let { json } = await p.status();
+    expect(json.prompts[0]).toMatchObject({ name: 'welcome.wav', scene: 'callerHintTone', description: 'Welcome ringback' });
+    res = ok(await p.run(['status']));
+    expect(res.stdout).not.toContain('has no scene');
+    expect((await p.status('--scene', 'callerHintTone')).json.prompts.map((r) => r.name)).toEqual(['welcome.wav']);
+    res = ok(await p.run(['upload']));
+    expect(res.stdout).toContain('文件说明 (description): Welcome ringback');
+    expect(res.stdout).toMatch(/scene: callerHintTone\s+version: 1/);
+    ok(await p.run(['review', 'welcome.wav', 'submitted']));
+    ok(await p.run(['review', 'welcome.wav', 'approved']));
+    res = ok(await p.run(['bindings', '--mode', 'AXB']));
+    expect(res.stdout).toBe('{"preVoice":{"callerHintTone":"welcome.wav"}}\n');
+
+    // Changed again: seen at once, too.
+    await p.writeConfig({ prompts: { 'welcome.wav': { scene: 'calleeHintTone', description: 'Ringback for callees' } } });
+    ({ json } = await p.status());
+    expect(json.prompts[0]).toMatchObject({ scene: 'calleeHintTone', description: 'Ringback for callees' });
+    res = ok(await p.run(['bindings', '--mode', 'AXB']));
+    expect(res.stdout).toBe('{"preVoice":{"calleeHintTone":"welcome.wav"}}\n');
+  });
+
+  it('precedence: an exact name in the config, then what was recorded (inbox folder, --scene), then a pattern', () => {
+    const prompts = { 'a.wav': { scene: 'waitVoice' as const }, '*.wav': { scene: 'app' as const, description: 'any' } };
+    expect(currentPromptInfo(prompts, 'a.wav', { scene: 'preVoiceX', description: null })).toMatchObject({ scene: 'waitVoice', description: 'any' });
+    expect(currentPromptInfo(prompts, 'b.wav', { scene: 'preVoiceX', description: null })).toMatchObject({ scene: 'preVoiceX', sceneFrom: 'folder' });
+    expect(currentPromptInfo(prompts, 'b.wav', { scene: null, description: 'old' })).toMatchObject({ scene: 'app', description: 'any' });
+    expect(currentPromptInfo({}, 'b.wav', { scene: null, description: 'kept' })).toMatchObject({ scene: null, description: 'kept' });
   });
 });

@@ -1,12 +1,12 @@
 /**
  * Where a prompt's scene comes from — an exact name in the config, the inbox folder it
- * was dropped in, a pattern in the config, in that order — what the ledger records, and
+ * was dropped in, a pattern in the config, in that order — what every command sees, and
  * the pre-call length warning on each path that knows the scene (config entry, --scene,
  * inbox folder).
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolvePromptInfo, sceneFromFolder } from '../src/catalog.js';
+import { currentPromptInfo, resolvePromptInfo, sceneFromFolder } from '../src/catalog.js';
 import type { PromptInfo } from '../src/config.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { parseJsonReport, STACK_LINE } from './helpers/cli.js';
@@ -33,10 +33,15 @@ afterAll(async () => {
   await removeTempDir(root);
 });
 
+/** Each prompt's scene as every command sees it: what the ledger recorded, with the config applied. */
 function scenes(file: string): Record<string, string | null> {
+  return Object.fromEntries(statusRows(file).map((r) => [r.name, r.scene]));
+}
+
+function statusRows(file: string) {
   const ledger = Ledger.open(file, { readonly: true });
   try {
-    return Object.fromEntries(ledger.status({ platform: PLATFORM }).map((r) => [r.name, r.scene]));
+    return ledger.status({ platform: PLATFORM, promptInfo: (name, recorded) => currentPromptInfo(CONFIG.prompts, name, recorded) });
   } finally {
     ledger.close();
   }
@@ -87,7 +92,7 @@ describe('convert and check: the scene from the config or --scene', () => {
     await p.source('other.wav', { seconds: 6, frequency: 700 });
   });
 
-  it('convert records the config scene in the ledger and warns about a long pre-call tone', async () => {
+  it('convert: the config scene is seen through the ledger, and a long pre-call tone is warned about about a long pre-call tone', async () => {
     const res = await p.convert('--json');
     expect(res.code, show(res)).toBe(0);
     const report = parseConvertJson(res.stdout);
@@ -100,9 +105,7 @@ describe('convert and check: the scene from the config or --scene', () => {
     expect(warnings['rec-1.wav']).not.toContain('too-long-for-scene');
     expect(warnings['other.wav']).not.toContain('too-long-for-scene');
     expect(scenes(p.ledgerFile)).toEqual({ 'other.wav': null, 'rec-1.wav': 'recordHintTone', 'rec-special.wav': 'waitVoice', 'ring.wav': 'callerHintTone' });
-    const ledger = Ledger.open(p.ledgerFile, { readonly: true });
-    expect(ledger.findVersion('rec-1.wav', PLATFORM).description).toBe('Recording notice');
-    ledger.close();
+    expect(statusRows(p.ledgerFile).find((r) => r.name === 'rec-1.wav')!.description).toBe('Recording notice');
   });
 
   it('convert --scene warns about a prompt the config says nothing of', async () => {
@@ -162,7 +165,7 @@ describe('watch: the scene from the inbox folder', () => {
     });
     const ledger = Ledger.open(p.ledgerFile, { readonly: true });
     try {
-      expect(ledger.findVersion('exact.wav', PLATFORM).description).toBe('Exact entry');
+      expect(statusRows(p.ledgerFile).find((r) => r.name === 'exact.wav')!.description).toBe('Exact entry');
       expect(ledger.events('long.wav')).toMatchObject([{ from: null, to: 'prepared', actor: 'watcher' }]);
       expect(ledger.findVersion('long.wav', PLATFORM).filePath).toBe(p.path('sources', 'w', 'ready', 'callerHintTone', 'long.wav'));
     } finally {

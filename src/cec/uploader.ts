@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { CecConfig } from '../config.js';
-import type { Ledger, VersionRow } from '../ledger/ledger.js';
+import type { Ledger, StatusQuery, VersionRow } from '../ledger/ledger.js';
 import { readPreparedFile } from '../ledger/prepared-file.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { isScene } from '../scenes.js';
@@ -33,13 +33,15 @@ export interface CecUploadOptions {
   /** Uploads in flight at once (the client still keeps to 10 requests a second). Default 4. */
   concurrency?: number;
   logger?: Logger;
+  /** Scene (for the voiceType) as the config gives it now (see currentPromptInfo). */
+  promptInfo?: StatusQuery['promptInfo'];
 }
 
 export async function uploadToCec(o: CecUploadOptions): Promise<UploadOutcome> {
   const logger = o.logger ?? silentLogger();
   const outcome: UploadOutcome = { uploaded: [], failed: [], needsAttention: [] };
   const wanted = o.names && o.names.length > 0 ? new Set(o.names) : null;
-  const rows = o.ledger.status({ platform: CEC_PLATFORM }).filter((r) => !wanted || wanted.has(r.name));
+  const rows = o.ledger.status({ platform: CEC_PLATFORM, ...(o.promptInfo ? { promptInfo: o.promptInfo } : {}) }).filter((r) => !wanted || wanted.has(r.name));
   if (wanted) {
     for (const n of wanted) if (!rows.some((r) => r.name === n)) outcome.failed.push({ name: n, version: 0, message: `no prompt named ${n} in the ledger` });
   }
@@ -52,7 +54,7 @@ export async function uploadToCec(o: CecUploadOptions): Promise<UploadOutcome> {
           return;
         }
         if (row.state !== 'prepared') return;
-        const v = o.ledger.findVersion(row.name, CEC_PLATFORM, row.version);
+        const v = { ...o.ledger.findVersion(row.name, CEC_PLATFORM, row.version), scene: row.scene };
         const res = await uploadOne(v, o, logger);
         if ('fileId' in res) outcome.uploaded.push(res);
         else if (res.interrupted) outcome.needsAttention.push({ name: res.name, version: res.version, message: res.message });

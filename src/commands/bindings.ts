@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
+import { noSceneHint } from '../catalog.js';
 import { cliPlatform, EXIT_OK, loadCliConfig } from './common.js';
-import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface BindingsFlags {
   mode: BindingMode;
@@ -29,10 +30,12 @@ Example:
       const platform = cliPlatform(flags.platform, config);
       const ledger = await openCliLedger(config, flags.ledger);
       try {
-        const rows = ledger.status({ platform });
+        const rows = ledger.status(projectStatusQuery(config, platform));
         const { fragment, notes } = bindingsFor(flags.mode, rows, platform);
         process.stdout.write(`${JSON.stringify(fragment)}\n`);
         for (const n of notes) process.stderr.write(`${n}\n`);
+        const hint = noSceneHint(rows.filter((r) => r.scene === null).map((r) => r.name));
+        if (hint) process.stderr.write(`${hint}\n`);
         process.exitCode = EXIT_OK;
       } finally {
         ledger.close();

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { currentPromptInfo } from '../catalog.js';
+import type { Ledger, StatusQuery } from '../ledger/ledger.js';
 import { UsageError } from './common.js';
 
 /** Open the project's ledger for a command; a broken or newer ledger is a usage error. */
@@ -11,6 +12,15 @@ export async function openCliLedger(config: Config, flag: string | undefined): P
   } catch (err) {
     throw new UsageError(`cannot open the ledger: ${(err as Error).message}`);
   }
+}
+
+/** The status query of a project (config scenes, overdue limit); the ledger module loads on demand, this does not. */
+export function projectStatusQuery(config: Config, platform: string): StatusQuery {
+  return {
+    platform,
+    overdueWorkingDays: config.review.overdueWorkingDays,
+    promptInfo: (name, recorded) => currentPromptInfo(config.prompts, name, recorded),
+  };
 }
 
 export const LEDGER_OPTION_HELP = 'ledger file (default: "ledger.path" in the config, else .promptprep/ledger.sqlite here)';

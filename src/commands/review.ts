@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { isReviewAction, REVIEW_ACTIONS, TransitionError } from '../ledger/states.js';
 import { cliPlatform, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
-import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface ReviewFlags {
   reason?: string;
@@ -62,7 +62,7 @@ Examples:
           process.stderr.write('note: no --reason given; the console\'s 审核说明 says what to change, record it so the team sees it in `promptprep status`.\n');
         }
         if (to === 'approved') {
-          const row = ledger.status({ platform }).find((r) => r.name === v.name);
+          const row = ledger.status(projectStatusQuery(config, platform)).find((r) => r.name === v.name);
           for (const d of row?.deletable ?? []) {
             process.stdout.write(
               `Switch bindings to ${v.platformName ?? v.name}; then ${d.platformName} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${d.platformName} retired --version ${d.version}\n`,

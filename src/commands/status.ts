@@ -2,9 +2,10 @@ import { Command } from 'commander';
 import type { StatusRow } from '../ledger/ledger.js';
 import { isReviewState, REVIEW_STATES, type ReviewState } from '../ledger/states.js';
 import { colorsFor } from '../report/colors.js';
+import { noSceneHint } from '../catalog.js';
 import { SCENES } from '../scenes.js';
 import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, parseSceneOption, UsageError } from './common.js';
-import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 const FAIL_ON = ['rejected', 'overdue', 'attention'] as const;
 type FailOn = (typeof FAIL_ON)[number];
@@ -51,10 +52,9 @@ Examples:
       try {
         unmatched = ledger.unmatchedCallbacks(platform).map((u) => ({ remoteId: u.remoteId, receivedAt: u.receivedAt }));
         rows = ledger.status({
-          platform,
+          ...projectStatusQuery(config, platform),
           ...(flags.scene ? { scene: flags.scene } : {}),
           ...(flags.state ? { state: flags.state as ReviewState } : {}),
-          overdueWorkingDays: config.review.overdueWorkingDays,
         });
       } finally {
         ledger.close();
@@ -118,6 +118,8 @@ function renderTable(rows: StatusRow[], platform: string, c: ReturnType<typeof c
     lines.push(r.state === 'rejected' || r.overdue || r.attention ? c.red(line) : r.state === 'approved' ? c.green(line) : line);
   }
   const s = summarize(rows);
+  const hint = noSceneHint(rows.filter((r) => r.scene === null).map((r) => r.name));
+  if (hint) lines.push('', hint);
   lines.push('', `${s.total} prompt(s) on ${platform}: ${s.approved} approved, ${s['in-review']} in review, ${s.rejected} rejected, ${s.overdue} overdue.`);
   return `${lines.join('\n')}\n`;
 }

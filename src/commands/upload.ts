@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { CEC_PLATFORM, CONSOLE_PLATFORM } from '../platforms.js';
 import type { Config } from '../config.js';
 import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
-import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface UploadFlags {
   platform?: string;
@@ -53,7 +53,7 @@ Examples:
       const { consoleChecklist, stageForConsole } = await import('../upload/huawei-console.js');
       const ledger = await openCliLedger(config, flags.ledger);
       try {
-        const result = await stageForConsole({ ledger, profile, outbox, names, actor: 'upload command' });
+        const result = await stageForConsole({ ledger, profile, outbox, names, actor: 'upload command', promptInfo: projectStatusQuery(config, platform).promptInfo });
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else process.stdout.write(consoleChecklist(result, path.relative(process.cwd(), outbox) || '.'));
         for (const p of result.problems) process.stderr.write(`promptprep: ${p.name}: ${p.message}\n`);
@@ -93,7 +93,7 @@ async function uploadCec(names: string[], flags: UploadFlags, config: Config): P
         });
       }
     }
-    const outcome = await uploadToCec({ ledger, client, cec: config.cec, callbackUrl, names, logger });
+    const outcome = await uploadToCec({ ledger, client, cec: config.cec, callbackUrl, names, logger, promptInfo: projectStatusQuery(config, CEC_PLATFORM).promptInfo });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     } else {

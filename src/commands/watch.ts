@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { resolvePromptInfo } from '../catalog.js';
+import { resolvePromptInfo, sceneFromFolder } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { CecUploads } from '../cec/watch-uploads.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
@@ -113,7 +113,6 @@ Examples:
           onEvent: (event) => {
             if (!ledger || event.type !== 'converted' || !event.prompt || !event.output) return;
             const name = path.basename(event.output);
-            const info = resolvePromptInfo(prompts, name, event.source);
             try {
               ledger.recordPrepared({
                 name,
@@ -123,8 +122,8 @@ Examples:
                 source: event.source,
                 sourceSha256: event.prompt.sourceSha256 ?? null,
                 filePath: event.readyPath ?? null,
-                scene: info.scene,
-                description: info.description,
+                // Only the inbox folder's scene is kept: the config's is read as it is now.
+                scene: sceneFromFolder(event.source),
                 actor: 'watcher',
               });
             } catch (err) {

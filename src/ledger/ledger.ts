@@ -99,6 +99,11 @@ export interface StatusQuery {
   state?: ReviewState;
   /** Reviews waiting longer than this many working days are overdue. Default 1. */
   overdueWorkingDays?: number;
+  /**
+   * Scene and description as they are now (the config's), from what the ledger recorded;
+   * applied before the scene filter. Default: what the ledger recorded.
+   */
+  promptInfo?: (name: string, recorded: { scene: string | null; description: string | null }) => { scene: string | null; description: string | null };
 }
 
 interface RawRow {
@@ -432,6 +437,10 @@ export class Ledger {
       const group: VersionRow[] = [];
       while (i < rows.length && (rows[i] as RawRow).prompt_id === promptId) group.push(toVersionRow(rows[i++] as RawRow));
       const latest = group[group.length - 1] as VersionRow;
+      if (q.promptInfo) {
+        const info = q.promptInfo(latest.name, { scene: latest.scene, description: latest.description });
+        for (const v of group) Object.assign(v, { scene: info.scene, description: info.description });
+      }
       if (q.scene && latest.scene !== q.scene) continue;
       if (q.state && latest.state !== q.state) continue;
       out.push(statusRowFor(group, now, days));

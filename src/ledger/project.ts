@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { resolvePromptInfo } from '../catalog.js';
 import type { Config } from '../config.js';
 import type { ConvertReport } from '../convert.js';
 import { DEFAULT_LEDGER_PATH, Ledger, type LedgerOptions } from './ledger.js';
@@ -24,7 +23,10 @@ export function recordConversions(
   report: ConvertReport,
   config: Config,
   actor: string,
-  /** A scene given on the command line wins over the config for every prompt of the run. */
+  /**
+   * A scene given on the command line, kept in the ledger. Scenes and descriptions from
+   * the config are not copied in: commands read them from the config as it is now.
+   */
   sceneOverride?: string,
 ): number {
   return ledger.atomically(() => {
@@ -32,7 +34,6 @@ export function recordConversions(
     for (const f of report.files) {
       if ((f.status !== 'converted' && f.status !== 'skipped') || !f.output || !f.stats) continue;
       const name = path.basename(f.output);
-      const info = resolvePromptInfo(config.prompts, name);
       const res = ledger.recordPrepared({
         name,
         sha256: f.stats.sha256,
@@ -41,8 +42,7 @@ export function recordConversions(
         source: path.resolve(f.source),
         sourceSha256: f.stats.sourceSha256 ?? null,
         filePath: path.resolve(f.output),
-        scene: sceneOverride ?? info.scene,
-        description: info.description,
+        scene: sceneOverride ?? null,
         actor,
       });
       if (res.created) created++;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, StatusQuery } from '../ledger/ledger.js';
 import { readPreparedFile } from '../ledger/prepared-file.js';
 import { TransitionError } from '../ledger/states.js';
 import type { Profile } from '../profile.js';
@@ -39,10 +39,12 @@ export interface StageOptions {
   /** Prompt names to stage; default every prompt whose latest version is prepared. */
   names?: string[];
   actor?: string;
+  /** Scene and description as the config gives them now (see currentPromptInfo). */
+  promptInfo?: StatusQuery['promptInfo'];
 }
 
 export async function stageForConsole(o: StageOptions): Promise<StageResult> {
-  const rows = o.ledger.status({ platform: CONSOLE_PLATFORM });
+  const rows = o.ledger.status({ platform: CONSOLE_PLATFORM, ...(o.promptInfo ? { promptInfo: o.promptInfo } : {}) });
   const wanted = o.names && o.names.length > 0 ? new Set(o.names) : null;
   const result: StageResult = { staged: [], problems: [] };
   if (wanted) {
