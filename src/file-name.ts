@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Profile } from './profile.js';
 import { finding, type Finding } from './findings.js';
+import { transliterateHan } from './transliterate.js';
 
 /** Where platform file names are validated, and where a valid one is suggested. */
 
@@ -85,7 +86,8 @@ export function isValidFileName(fileName: string, profile: Profile): boolean {
 
 /**
  * A deterministic, readable valid name for `source` (a file name or path; only its base
- * name counts): accents folded to ASCII, every other unsupported character to `_`, the
+ * name counts): Chinese as pinyin words (`欢迎语音` -> `huanying_yuyin`), accents folded
+ * to ASCII, every other unsupported character to `_`, the
  * profile's extension, never empty, never over the length limit. A short hash of the
  * original name is added only where information was lost (an empty or shortened name),
  * so distinct sources stay distinct.
@@ -95,6 +97,7 @@ export function suggestFileName(source: string, profile: Profile): string {
   const ext = path.extname(base);
   let stem = ext.length > 0 && ext.length < base.length ? base.slice(0, -ext.length) : base;
   if (base.toLowerCase() === profile.extension.toLowerCase()) stem = ''; // ".wav": not a hidden ".wav.wav"
+  stem = transliterateHan(stem);
   stem = stem.normalize('NFKD').replace(/\p{M}+/gu, '');
   stem = stem.replace(charsetRegex(profile, false), '_');
   stem = stem.replace(/_{2,}/g, '_');

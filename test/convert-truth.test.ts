@@ -71,3 +71,25 @@ describe('convert --normalize: a large gain is named', () => {
     expect(res.stdout).toMatch(/warning\s+normalize-large-gain/);
   });
 });
+
+describe('convert --rename: Chinese names become pinyin', () => {
+  it('欢迎语音.mp3 -> huanying_yuyin.wav; a name with nothing readable still gets a hash', async () => {
+    await fs.mkdir(p('zh'));
+    await makeSource(p('zh', '欢迎语音.mp3'), { seconds: 0.5, codec: codec('mp3'), rate: 22050 });
+    await makeSource(p('zh', '请稍候Hold音乐v2.flac'), { seconds: 0.5, codec: codec('flac') });
+    await makeSource(p('zh', '🎵.flac'), { seconds: 0.5, codec: codec('flac') });
+    const files = await convertJson(['zh', '--out', 'zh-out', '--rename']);
+    const outputs = Object.fromEntries(files.map((f) => [path.basename(f.source), f.output && path.basename(f.output)]));
+    expect(outputs['欢迎语音.mp3']).toBe('huanying_yuyin.wav');
+    expect(outputs['请稍候Hold音乐v2.flac']).toBe('qing_shaohou_Hold_yinyue_v2.wav');
+    expect(outputs['🎵.flac']).toMatch(/^prompt-[0-9a-f]{8}\.wav$/);
+    for (const f of files) expect(f.status).toBe('converted');
+    expect((await fs.readdir(p('zh-out'))).filter((n) => !n.startsWith('.')).sort()).toEqual(
+      ['huanying_yuyin.wav', 'qing_shaohou_Hold_yinyue_v2.wav', outputs['🎵.flac']].sort(),
+    );
+    // Without --rename the failure suggests the same name.
+    const res = await runCli(['convert', 'zh/欢迎语音.mp3', '--out', 'zh-plain', '--no-ledger'], { cwd: dir });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('"huanying_yuyin.wav"');
+  });
+});

@@ -71,17 +71,33 @@ describe('suggestFileName', () => {
     ['/music/in box/hello world.wav', 'hello_world.wav'],
     ['wait_voice1.wav', 'wait_voice1.wav'],
     ['🎵 intro.wav', '_intro.wav'],
-    ['欢迎 welcome.wav', '_welcome.wav'],
+    ['欢迎 welcome.wav', 'huanying_welcome.wav'],
+    // Chinese: toneless pinyin, syllables of a word joined, words separated by `_`.
+    ['欢迎语音.mp3', 'huanying_yuyin.wav'],
+    ['提示音.wav', 'tishi_yin.wav'],
+    ['欢迎光临.mp3', 'huanying_guanglin.wav'],
+    // A polyphonic character read from its word: 行 in 银行 is hang, not xing.
+    ['重庆银行.wav', 'chongqing_yinhang.wav'],
+    // ASCII parts stay as they are; separators already there are kept, not doubled.
+    ['请稍候Hold音乐v2.wav', 'qing_shaohou_Hold_yinyue_v2.wav'],
+    ['等待音乐_new.flac', 'dengdai_yinyue_new.wav'],
+    ['回铃音-01.wav', 'hui_ling_yin-01.wav'],
+    ['您好，欢迎致电.m4a', 'ninhao_huanying_zhidian.wav'],
   ])('%j → %j', (source, expected) => {
     expect(suggest(source)).toBe(expected);
   });
 
-  it.each([['提示音.wav'], ['欢迎光临.mp3'], [''], ['.wav'], ['.WAV'], ['..wav'], ['___.wav'], ['🎵.wav'], ['/']])(
+  it.each([[''], ['.wav'], ['.WAV'], ['..wav'], ['___.wav'], ['🎵.wav'], ['/']])(
     'gives %j a hashed name (nothing meaningful survives)',
     (source) => {
       expect(suggest(source)).toMatch(HASHED);
     },
   );
+
+  it('gives a hash only where nothing readable is left (a name of symbols or kana)', () => {
+    expect(suggest('🎵.wav')).toMatch(HASHED);
+    expect(suggest('ひらがな.wav')).toMatch(HASHED);
+  });
 
   it('keeps distinct Chinese names distinct, and is deterministic', () => {
     expect(suggest('提示音.wav')).not.toBe(suggest('等待音.wav'));
