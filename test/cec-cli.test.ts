@@ -21,7 +21,7 @@ const SECRETS = [APP_SECRET, CALLBACK_SECRET];
 
 interface StatusJson {
   prompts: StatusRow[];
-  unmatchedCallbacks: { remoteId: string | null; receivedAt: string }[];
+  unmatchedCallbacks: { remoteId: string; receivedAt: string; count: number }[];
 }
 
 let dir: string;
@@ -127,7 +127,7 @@ describe('emulator + callbacks + upload, each its own process', () => {
     const after = await status();
     expect(after.unmatchedCallbacks).toEqual([expect.objectContaining({ remoteId: '777000' })]);
     const table = await cli(['status']);
-    expect(table.stdout).toMatch(/ATTENTION: 1 review callback\(s\) named a fileId this ledger does not know: 777000/);
+    expect(table.stdout).toMatch(/ATTENTION: 1 unknown fileId in review callbacks \(1 callback, the latest at [\d-]+ [\d:]+\): 777000\n/);
 
     // Upload failures print the platform's words, not the credentials.
     const wrong = await cli(['upload', '--json'], { ...CEC_ENV, PROMPTPREP_CEC_APP_SECRET: `${APP_SECRET}-wrong` });
@@ -159,6 +159,35 @@ describe('emulator + callbacks + upload, each its own process', () => {
     } finally {
       await emu.close();
     }
+  });
+});
+
+describe('status with a flood of unknown review callbacks', () => {
+  it('one line: how many fileIds and callbacks, the latest five, and that only the latest 200 are kept', async () => {
+    await writeConfig({});
+    const ledger = Ledger.open(ledgerFile());
+    try {
+      // One transaction: 210 commits would only slow the test.
+      ledger.atomically(() => {
+        for (let i = 0; i < 210; i++) ledger.recordUnmatchedCallback('huawei-cec', String(900_000 + i), '{"status":"2"}');
+        ledger.recordUnmatchedCallback('huawei-cec', '900209', '{"status":"2"}');
+      });
+    } finally {
+      ledger.close();
+    }
+    const table = await cli(['status']);
+    const lines = table.stdout.split('\n').filter((l) => l.includes('ATTENTION'));
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line).toMatch(/^ATTENTION: 200 unknown fileIds in review callbacks \(201 callbacks, the latest at [\d-]+ [\d:]+; only the latest 200 fileIds are kept\): /);
+    expect(line).toContain(': 900209, ');
+    expect(line).toMatch(/and 195 more \(`status --json` lists them\)$/);
+    expect(line.length).toBeLessThan(250);
+    const json = await status();
+    expect(json.unmatchedCallbacks).toHaveLength(200);
+    expect(json.unmatchedCallbacks.at(-1)).toMatchObject({ remoteId: '900209', count: 2 });
+    // An unknown callback needs a person: the CI gate says so.
+    expect((await cli(['status', '--fail-on', 'attention'])).code).toBe(1);
   });
 });
 

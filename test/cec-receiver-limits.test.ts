@@ -6,12 +6,13 @@
  * line per interval, not one each.
  */
 import { connect, type Socket } from 'node:net';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RECEIVER_DEFAULTS, receiverSettings, startCallbackReceiver, type CallbackReceiver, type CallbackReceiverOptions } from '../src/cec/callbacks.js';
 import { startReceiverFromConfig } from '../src/cec/setup.js';
 import { defaultConfig } from '../src/config-defaults.js';
-import { Ledger } from '../src/ledger/ledger.js';
+import { Ledger, MAX_UNMATCHED_CALLBACKS } from '../src/ledger/ledger.js';
 import { createLogger } from '../src/logger.js';
 import { LogThrottle } from '../src/server/log-throttle.js';
 import { alawPrompt, CALLBACK_PATH, CALLBACK_SECRET, CEC, CEC_ENV, openLedger, post, prepare, waitUntil } from './helpers/cec-harness.js';
@@ -196,6 +197,30 @@ describe('connection limits leave room for real callbacks', () => {
     expect(stillOpen()).toBeLessThanOrEqual(20);
     // 80+ connections dropped: one log line for them in this interval.
     expect(logLines().filter((l) => l.event === 'connection-dropped')).toHaveLength(1);
+  });
+});
+
+describe('unmatched callbacks are bounded', () => {
+  it('callbacks for three times as many unknown fileIds as the ledger keeps: all answered 0, one row per fileId, the limit kept', async () => {
+    // Each is a committed write (synchronous=FULL): a limit of 20 shows the bound quickly.
+    ledger.close();
+    ledger = Ledger.open(path.join(dir, 'ledger.sqlite'), { maxUnmatchedCallbacks: 20 });
+    const r = await start();
+    const bodyBytes = () => (ledger.db.prepare('SELECT COALESCE(sum(length(body)), 0) AS n FROM unmatched_callbacks').get() as { n: number }).n;
+    for (let i = 0; i < 60; i += 10) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, j) => post(r.url, { fileUrl: `http://127.0.0.1:1/files/${'f'.repeat(2000)}${i + j}.wav`, fileId: String(500_000 + i + j), status: '3', comment: 'x'.repeat(200) })),
+      );
+      for (const a of answers) expect(a.json).toEqual({ returnCode: '0' });
+    }
+    // The same fileId five times more: counted, not stored again.
+    for (let k = 0; k < 5; k++) await post(r.url, { fileUrl: 'x', fileId: '500059', status: '3' });
+    const rows = ledger.unmatchedCallbacks(CEC);
+    expect(rows).toHaveLength(20);
+    expect(rows.at(-1)).toMatchObject({ remoteId: '500059', count: 6 });
+    // What is kept is what applying a late upload needs, not the raw body (no fileUrl).
+    expect(JSON.parse(rows.at(-1)!.body)).toEqual({ fileId: '500059', status: '3' });
+    expect(bodyBytes()).toBeLessThan(20 * 300);
   });
 });
 

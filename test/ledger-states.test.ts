@@ -226,7 +226,9 @@ describe('history', () => {
     // Review state is per platform: the console knows nothing of it.
     expect(ledger.findVersion('c.wav', PLATFORM).state).toBe('prepared');
     ledger.recordUnmatchedCallback('huawei-cec', '42', '{"status":"2"}');
-    expect(ledger.unmatchedCallbacks('huawei-cec')).toEqual([{ remoteId: '42', body: '{"status":"2"}', receivedAt: '2026-01-05T10:00:00.000Z' }]);
+    expect(ledger.unmatchedCallbacks('huawei-cec')).toEqual([
+      { remoteId: '42', body: '{"status":"2"}', count: 1, firstReceivedAt: '2026-01-05T10:00:00.000Z', receivedAt: '2026-01-05T10:00:00.000Z' },
+    ]);
   });
 });
 

@@ -160,7 +160,7 @@ export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise
         return sendJson(res, 400, { returnCode: '400', description: `Invalid callback body (${where}).` });
       }
       const body = parsed.data;
-      const outcome = record(o.ledger, body, raw.toString('utf8'), logger);
+      const outcome = record(o.ledger, body, logger);
       o.onResult?.({ fileId: body.fileId, outcome });
       sendJson(res, 200, { returnCode: '0' });
     })().catch((err: unknown) => {
@@ -211,12 +211,12 @@ export async function startCallbackReceiver(o: CallbackReceiverOptions): Promise
 function record(
   ledger: Ledger,
   body: { fileId: string; status: '2' | '3'; comment?: string | undefined },
-  raw: string,
   logger: Logger,
 ): 'approved' | 'rejected' | 'duplicate' | 'unknown' | 'ignored' {
   const v = ledger.findByRemoteId(CEC_PLATFORM, body.fileId);
   if (!v) {
-    ledger.recordUnmatchedCallback(CEC_PLATFORM, body.fileId, raw);
+    // What applying it later needs, not the raw body: the schema bounds every field of this.
+    ledger.recordUnmatchedCallback(CEC_PLATFORM, body.fileId, JSON.stringify({ fileId: body.fileId, status: body.status, ...(body.comment !== undefined ? { comment: body.comment } : {}) }));
     logger.warn({ event: 'callback-unknown', fileId: body.fileId }, `callback for unknown fileId ${body.fileId} recorded for review in status`);
     return 'unknown';
   }

@@ -123,15 +123,15 @@ async function uploadOne(
  * disk); the receiver keeps it as unmatched, and it is applied here.
  */
 function applyEarlyCallback(ledger: Ledger, fileId: string, logger: Logger): void {
-  const early = ledger.unmatchedCallbacks(CEC_PLATFORM).filter((c) => c.remoteId === fileId);
-  const last = early[early.length - 1];
+  const last = ledger.unmatchedCallbacks(CEC_PLATFORM).find((c) => c.remoteId === fileId);
   if (!last) return;
-  const parsed = CallbackBodySchema.safeParse(JSON.parse(last.body));
+  // The receiver keeps what applying needs, without fileUrl (older ledgers kept the raw body).
+  const parsed = CallbackBodySchema.omit({ fileUrl: true }).safeParse(JSON.parse(last.body));
   if (!parsed.success) return;
   const v = ledger.findByRemoteId(CEC_PLATFORM, fileId);
   if (!v || v.state !== 'in-review') return;
   const to = parsed.data.status === '2' ? 'approved' : 'rejected';
   ledger.transition({ name: v.name, version: v.number, platform: CEC_PLATFORM, to, actor: 'callback', reason: parsed.data.comment ?? null });
-  ledger.db.prepare('DELETE FROM unmatched_callbacks WHERE platform = ? AND remote_id = ?').run(CEC_PLATFORM, fileId);
+  ledger.forgetUnmatchedCallback(CEC_PLATFORM, fileId);
   logger.info({ event: `callback-${to}`, name: v.name, fileId }, `${v.name} v${v.number} ${to} (the result had arrived before the upload was recorded)`);
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { StatusRow } from '../ledger/ledger.js';
+import type { Ledger, StatusRow } from '../ledger/ledger.js';
 import { isReviewState, REVIEW_STATES, type ReviewState } from '../ledger/states.js';
 import { colorsFor } from '../report/colors.js';
 import { noSceneHint } from '../catalog.js';
@@ -48,9 +48,13 @@ Examples:
       const platform = cliPlatform(flags.platform, config);
       const ledger = await openCliLedger(config, flags.ledger);
       let rows: StatusRow[];
-      let unmatched: { remoteId: string | null; receivedAt: string }[] = [];
+      let unmatched: { remoteId: string; count: number; firstReceivedAt: string; receivedAt: string }[] = [];
+      let unmatchedSummary: UnmatchedSummary = { fileIds: 0, callbacks: 0, latest: [], limit: 0 };
       try {
-        unmatched = ledger.unmatchedCallbacks(platform).map((u) => ({ remoteId: u.remoteId, receivedAt: u.receivedAt }));
+        unmatched = ledger
+          .unmatchedCallbacks(platform)
+          .map((u) => ({ remoteId: u.remoteId, count: u.count, firstReceivedAt: u.firstReceivedAt, receivedAt: u.receivedAt }));
+        unmatchedSummary = ledger.unmatchedCallbackSummary(platform, 5);
         rows = ledger.status({
           ...projectStatusQuery(config, platform),
           ...(flags.scene ? { scene: flags.scene } : {}),
@@ -68,11 +72,7 @@ Examples:
         );
       } else {
         process.stdout.write(renderTable(rows, platform, colorsFor(process.stdout)));
-        if (unmatched.length > 0) {
-          process.stdout.write(
-            `ATTENTION: ${unmatched.length} review callback(s) named a fileId this ledger does not know: ${unmatched.map((u) => u.remoteId ?? '?').join(', ')}\n`,
-          );
-        }
+        if (unmatchedSummary.fileIds > 0) process.stdout.write(renderUnmatched(unmatchedSummary));
       }
       if (failing.length > 0) {
         process.stderr.write(`${failing.length} prompt(s) match --fail-on ${[...failOn].join(',')}: ${failing.map((r) => r.name).join(', ')}\n`);
@@ -80,6 +80,18 @@ Examples:
       const unmatchedFails = failOn.has('attention') && unmatched.length > 0;
       process.exitCode = failing.length > 0 || unmatchedFails ? EXIT_FAILED : EXIT_OK;
     });
+}
+
+type UnmatchedSummary = ReturnType<Ledger['unmatchedCallbackSummary']>;
+
+/** One line however many arrived: the counts and the latest few fileIds (`--json` has them all). */
+function renderUnmatched(u: UnmatchedSummary): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const latest = u.latest[0]?.receivedAt.replace('T', ' ').slice(0, 16) ?? '?';
+  const more = u.fileIds - u.latest.length;
+  const ids = `${u.latest.map((l) => l.remoteId).join(', ')}${more > 0 ? ` and ${more} more (\`status --json\` lists them)` : ''}`;
+  const capped = u.fileIds >= u.limit ? `; only the latest ${u.limit} fileIds are kept` : '';
+  return `ATTENTION: ${plural(u.fileIds, 'unknown fileId')} in review callbacks (${plural(u.callbacks, 'callback')}, the latest at ${latest}${capped}): ${ids}\n`;
 }
 
 function parseFailOn(text: string | undefined): Set<FailOn> {

@@ -15,12 +15,28 @@ import { isOverdue } from './working-days.js';
 
 export const DEFAULT_LEDGER_PATH = path.join('.promptprep', 'ledger.sqlite');
 
+/** Unmatched review callbacks kept per platform: the most recent fileIds. */
+export const MAX_UNMATCHED_CALLBACKS = 200;
+
+export interface UnmatchedCallback {
+  remoteId: string;
+  /** The latest body received for this fileId. */
+  body: string;
+  /** Callbacks received for this fileId. */
+  count: number;
+  firstReceivedAt: string;
+  /** When the latest arrived. */
+  receivedAt: string;
+}
+
 export interface LedgerOptions {
   /** Clock, injectable for tests (overdue flags, timestamps). */
   now?: () => Date;
   /** How long a writer waits for another's transaction. Default 10 s. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Unmatched review callbacks kept per platform (the most recent fileIds). Default MAX_UNMATCHED_CALLBACKS. */
+  maxUnmatchedCallbacks?: number;
 }
 
 export interface PreparedVersion {
@@ -182,6 +198,7 @@ const ON_PLATFORM: ReadonlySet<ReviewState> = new Set(['uploading', 'in-review',
 export class Ledger {
   readonly db: Database.Database;
   private readonly now: () => Date;
+  private unmatchedLimit = MAX_UNMATCHED_CALLBACKS;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, now: () => Date) {
@@ -210,7 +227,9 @@ export class Ledger {
       db.close();
       throw err;
     }
-    return new Ledger(db, options.now ?? (() => new Date()));
+    const ledger = new Ledger(db, options.now ?? (() => new Date()));
+    ledger.unmatchedLimit = options.maxUnmatchedCallbacks ?? MAX_UNMATCHED_CALLBACKS;
+    return ledger;
   }
 
   close(): void {
@@ -412,14 +431,49 @@ export class Ledger {
     ).all(name) as { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[];
   }
 
-  recordUnmatchedCallback(platform: string, remoteId: string | null, body: string): void {
-    this.prepare('INSERT INTO unmatched_callbacks (platform, remote_id, body, received_at) VALUES (?, ?, ?, ?)')
-      .run(platform, remoteId, body, this.stamp());
+  /**
+   * Keep a review callback for a fileId we do not know (yet): one row per fileId, with how
+   * often and when it came and its latest body. Only the most recent fileIds of a platform
+   * are kept (MAX_UNMATCHED_CALLBACKS unless opened otherwise), so a flood cannot grow the ledger.
+   */
+  recordUnmatchedCallback(platform: string, remoteId: string, body: string): void {
+    this.atomically(() => {
+      const at = this.stamp();
+      this.prepare(
+        `INSERT INTO unmatched_callbacks (platform, remote_id, body, count, first_received_at, last_received_at) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (platform, remote_id) DO UPDATE SET body = excluded.body, count = count + 1, last_received_at = excluded.last_received_at`,
+      ).run(platform, remoteId, body, at, at);
+      this.prepare(
+        `DELETE FROM unmatched_callbacks WHERE platform = ? AND rowid NOT IN
+           (SELECT rowid FROM unmatched_callbacks WHERE platform = ? ORDER BY last_received_at DESC, rowid DESC LIMIT ?)`,
+      ).run(platform, platform, this.unmatchedLimit);
+    });
   }
 
-  unmatchedCallbacks(platform: string): { remoteId: string | null; body: string; receivedAt: string }[] {
-    return this.prepare('SELECT remote_id AS remoteId, body, received_at AS receivedAt FROM unmatched_callbacks WHERE platform = ? ORDER BY id')
-      .all(platform) as { remoteId: string | null; body: string; receivedAt: string }[];
+  /** Kept unmatched callbacks, oldest first; `receivedAt` is the latest arrival. */
+  unmatchedCallbacks(platform: string): UnmatchedCallback[] {
+    return this.prepare(
+      `SELECT remote_id AS remoteId, body, count, first_received_at AS firstReceivedAt, last_received_at AS receivedAt
+       FROM unmatched_callbacks WHERE platform = ? ORDER BY last_received_at, rowid`,
+    ).all(platform) as UnmatchedCallback[];
+  }
+
+  /** How many fileIds and callbacks are unmatched, and the latest few (newest first): for `status`. */
+  unmatchedCallbackSummary(platform: string, latest = 5): { fileIds: number; callbacks: number; latest: UnmatchedCallback[]; limit: number } {
+    const totals = this.prepare('SELECT count(*) AS fileIds, COALESCE(sum(count), 0) AS callbacks FROM unmatched_callbacks WHERE platform = ?').get(platform) as {
+      fileIds: number;
+      callbacks: number;
+    };
+    const rows = this.prepare(
+      `SELECT remote_id AS remoteId, body, count, first_received_at AS firstReceivedAt, last_received_at AS receivedAt
+       FROM unmatched_callbacks WHERE platform = ? ORDER BY last_received_at DESC, rowid DESC LIMIT ?`,
+    ).all(platform, latest) as UnmatchedCallback[];
+    return { ...totals, latest: rows, limit: this.unmatchedLimit };
+  }
+
+  /** The upload of this fileId is recorded now: its early callback is no longer unmatched. */
+  forgetUnmatchedCallback(platform: string, remoteId: string): void {
+    this.prepare('DELETE FROM unmatched_callbacks WHERE platform = ? AND remote_id = ?').run(platform, remoteId);
   }
 
   /** One row per prompt, about its latest version, in one query (fast on 10,000 prompts). */

@@ -68,6 +68,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX versions_platform_name ON versions(platform_name) WHERE platform_name IS NOT NULL;
   CREATE INDEX reviews_remote_name ON reviews(platform, remote_name) WHERE remote_name IS NOT NULL;
   `,
+  // 3: unmatched callbacks kept one row per fileId, with a count, instead of one per call
+  // (a platform that retries, or a flood, grew the table without bound). Existing rows
+  // fold into their fileId's row, keeping the latest body.
+  `
+  CREATE TABLE unmatched_callbacks_by_id (
+    platform TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_received_at TEXT NOT NULL,
+    last_received_at TEXT NOT NULL,
+    PRIMARY KEY (platform, remote_id)
+  );
+  INSERT INTO unmatched_callbacks_by_id (platform, remote_id, body, count, first_received_at, last_received_at)
+    SELECT u.platform, COALESCE(u.remote_id, ''),
+      (SELECT l.body FROM unmatched_callbacks l WHERE l.platform = u.platform AND l.remote_id IS u.remote_id ORDER BY l.id DESC LIMIT 1),
+      count(*), min(u.received_at), max(u.received_at)
+    FROM unmatched_callbacks u GROUP BY u.platform, u.remote_id;
+  DROP TABLE unmatched_callbacks;
+  ALTER TABLE unmatched_callbacks_by_id RENAME TO unmatched_callbacks;
+  CREATE INDEX unmatched_callbacks_recent ON unmatched_callbacks(platform, last_received_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
