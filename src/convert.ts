@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { checkWavBytes } from './check.js';
 import { cutWithFade, largeGainWarning, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
-import { ffmpegFeatures, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
+import { ffmpegFeatures, ffmpegNeeds, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
 import { naturalOutputName, suggestFileName, validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { describeFsError } from './fs-errors.js';
@@ -266,7 +266,8 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
   let binaryPromise: Promise<{ binary: FfmpegBinary; version: string; soxr: boolean }> | null = null;
   const ffmpegInfo = () =>
     (binaryPromise ??= (async () => {
-      const binary = await locateFfmpeg();
+      // An ffmpeg lacking what these options need (say, a filter) is passed over, or named in the error.
+      const binary = await locateFfmpeg(process.env, ffmpegNeeds({ bandLimit: r.bandLimit }));
       const features = await ffmpegFeatures(binary);
       return { binary, version: features.version, soxr: features.soxr };
     })());

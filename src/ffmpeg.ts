@@ -16,14 +16,87 @@ import type { DecodePlan } from './decode-plan.js';
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * Where an ffmpeg came from, in the order they are tried: the user's own choice, the
+ * ffmpeg-static package (its binary is downloaded from GitHub at install time), a system
+ * ffmpeg, and last the binary published inside npm packages (@ffmpeg-installer/<os>-<cpu>),
+ * which installs wherever npm itself works.
+ */
+export const FFMPEG_SOURCES = ['FFMPEG_PATH', 'ffmpeg-static', 'PATH', '@ffmpeg-installer/ffmpeg'] as const;
+export type FfmpegSource = (typeof FFMPEG_SOURCES)[number];
+
 export interface FfmpegBinary {
   path: string;
-  /** How it was found, for `promptprep doctor`-style messages and bench output. */
-  source: 'FFMPEG_PATH' | 'ffmpeg-static' | 'PATH';
+  /** How it was found, for `promptprep doctor` and bench output. */
+  source: FfmpegSource;
 }
 
+/** No usable ffmpeg (missing, broken, or lacking what the command needs): a setup error with a fix. */
 export class FfmpegNotFoundError extends Error {
   override name = 'FfmpegNotFoundError';
+}
+
+/** Something a command needs compiled into ffmpeg, and what for (the error names both). */
+export interface FfmpegNeed {
+  kind: 'encoder' | 'filter';
+  name: string;
+  for: string;
+}
+
+/** What every conversion needs: the filter chain (decode-plan.ts) and the raw outputs (runDecodePlan). */
+export const BASE_NEEDS: readonly FfmpegNeed[] = [
+  { kind: 'filter', name: 'aresample', for: 'resampling to the platform rate' },
+  { kind: 'encoder', name: 'pcm_s16le', for: 'decoding to 16-bit samples' },
+  { kind: 'encoder', name: 'pcm_alaw', for: 'encoding G.711 A-law' },
+];
+
+/** What a conversion with these options needs from ffmpeg. */
+export function ffmpegNeeds(options: { bandLimit?: boolean } = {}): FfmpegNeed[] {
+  const needs = [...BASE_NEEDS];
+  if (options.bandLimit) {
+    needs.push({ kind: 'filter', name: 'highpass', for: '--band-limit' }, { kind: 'filter', name: 'lowpass', for: '--band-limit' });
+  }
+  return needs;
+}
+
+/** The needs this ffmpeg lacks, in words ("no encoder "gsm" (needed for ...)"); [] when it has them all. */
+export function missingNeeds(features: FfmpegFeatures, needs: readonly FfmpegNeed[]): string[] {
+  return needs
+    .filter((n) => !(n.kind === 'encoder' ? features.encoders : features.filters).includes(n.name))
+    .map((n) => `no ${n.kind} "${n.name}" (needed for ${n.for})`);
+}
+
+/** One place an ffmpeg was looked for, as `promptprep doctor` reports it. */
+export interface FfmpegCandidate {
+  source: FfmpegSource;
+  /** The binary's path; null when this source has none (FFMPEG_PATH unset, package not installed). */
+  path: string | null;
+  /** The npm package that shipped it, with its version, e.g. "@ffmpeg-installer/linux-x64 4.1.0". */
+  package?: string;
+  /**
+   * chosen: used. unusable: found, but it does not run or lacks something needed. absent:
+   * this source has no ffmpeg. not-needed: usable, but an earlier one was chosen (or
+   * FFMPEG_PATH is set, which allows no other).
+   */
+  status: 'chosen' | 'unusable' | 'absent' | 'not-needed';
+  /** Why it was passed over (or, for the chosen one, why it was taken). */
+  reason: string;
+  /** What the probe found, when the binary ran. */
+  features: FfmpegFeatures | null;
+}
+
+export interface FfmpegSearch {
+  chosen: FfmpegBinary | null;
+  candidates: FfmpegCandidate[];
+}
+
+export interface FfmpegSearchOptions {
+  env?: NodeJS.ProcessEnv;
+  needs?: readonly FfmpegNeed[];
+  /** Look at (and probe) every source, not only up to the first usable one. */
+  all?: boolean;
+  /** Only these sources (default: all of FFMPEG_SOURCES, in that order). */
+  sources?: readonly FfmpegSource[];
 }
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -37,51 +110,176 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-function ffmpegStaticPath(): string | null {
+const requireHere = createRequire(import.meta.url);
+
+const isModuleNotFound = (err: unknown, name: string): boolean =>
+  (err as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${name}'`);
+
+interface PackagedBinary {
+  path: string | null;
+  package?: string;
+  /** Why there is none. */
+  reason?: string;
+}
+
+function packageVersion(name: string): string {
   try {
-    // Optional dependency: absent on closed networks, where its install-time download fails.
-    const require = createRequire(import.meta.url);
-    const p = require('ffmpeg-static') as unknown;
-    return typeof p === 'string' ? p : null;
+    return ` ${(requireHere(`${name}/package.json`) as { version?: string }).version ?? ''}`.trimEnd();
   } catch {
-    return null;
+    return '';
   }
 }
 
-let located: Promise<FfmpegBinary> | null = null;
+function ffmpegStaticBinary(): PackagedBinary {
+  try {
+    // Optional dependency: absent on closed networks, where its install-time download fails.
+    const p = requireHere('ffmpeg-static') as unknown;
+    if (typeof p !== 'string') return { path: null, reason: `ffmpeg-static has no binary for ${process.platform}-${process.arch}` };
+    return { path: p, package: `ffmpeg-static${packageVersion('ffmpeg-static')}` };
+  } catch (err) {
+    if (isModuleNotFound(err, 'ffmpeg-static')) {
+      return { path: null, reason: 'the optional package ffmpeg-static is not installed (its binary download at install time failed, or optional packages were left out)' };
+    }
+    return { path: null, reason: `ffmpeg-static could not be loaded: ${(err as Error).message}` };
+  }
+}
+
+function ffmpegInstallerBinary(): PackagedBinary {
+  const platformPackage = `@ffmpeg-installer/${process.platform}-${process.arch}`;
+  try {
+    const m = requireHere('@ffmpeg-installer/ffmpeg') as { path?: unknown; version?: unknown };
+    if (typeof m.path !== 'string') return { path: null, reason: '@ffmpeg-installer/ffmpeg gave no binary path' };
+    return { path: m.path, package: `${platformPackage} ${String(m.version ?? '')}`.trimEnd() };
+  } catch (err) {
+    if (isModuleNotFound(err, '@ffmpeg-installer/ffmpeg')) {
+      return { path: null, reason: 'the optional package @ffmpeg-installer/ffmpeg is not installed (reinstall without --omit=optional)' };
+    }
+    // It throws plain strings: "Unsupported platform/architecture: ...", "Could not find ffmpeg executable, tried ...".
+    const text = typeof err === 'string' ? err : (err as Error).message;
+    return { path: null, reason: `@ffmpeg-installer/ffmpeg: ${text}` };
+  }
+}
+
+/** Every executable `ffmpeg` on PATH, in PATH order. */
+async function ffmpegsOnPath(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const name of process.platform === 'win32' ? ['ffmpeg.exe', 'ffmpeg'] : ['ffmpeg']) {
+      const candidate = path.join(dir, name);
+      if (!found.includes(candidate) && (await isExecutable(candidate))) found.push(candidate);
+    }
+  }
+  return found;
+}
+
+/** Probe one binary: does it run, and does it have what is needed? null when it is usable. */
+async function judge(binary: FfmpegBinary, needs: readonly FfmpegNeed[]): Promise<{ problem: string | null; features: FfmpegFeatures | null }> {
+  if (!(await isExecutable(binary.path))) return { problem: 'no executable file is there', features: null };
+  let features: FfmpegFeatures;
+  try {
+    features = await ffmpegFeatures(binary);
+  } catch (err) {
+    return { problem: `it did not run: ${(err as Error).message.split('\n')[0]}`, features: null };
+  }
+  const missing = missingNeeds(features, needs);
+  return { problem: missing.length > 0 ? `it has ${missing.join(', ')}` : null, features };
+}
+
+const FIRST_USABLE = `the first usable ffmpeg in the order ${FFMPEG_SOURCES.join(', ')}`;
 
 /**
- * Find ffmpeg: `FFMPEG_PATH`, then ffmpeg-static's binary if it was installed, then
- * `ffmpeg` on PATH. A set but broken FFMPEG_PATH is an error, not a silent fallback:
- * the user asked for that binary.
+ * Look for ffmpeg in FFMPEG_SOURCES order and take the first that runs and has what
+ * `needs` lists. A set FFMPEG_PATH allows no other: the user asked for that binary, so a
+ * broken one is an error rather than a quiet fallback. Every place looked at is reported.
  */
-export function locateFfmpeg(env: NodeJS.ProcessEnv = process.env): Promise<FfmpegBinary> {
-  if (env === process.env && located) return located;
-  const search = (async (): Promise<FfmpegBinary> => {
-    const fromEnv = env.FFMPEG_PATH;
-    if (fromEnv) {
-      if (await isExecutable(fromEnv)) return { path: fromEnv, source: 'FFMPEG_PATH' };
-      throw new FfmpegNotFoundError(`FFMPEG_PATH is set to "${fromEnv}", but no executable file is there. Fix the path or unset FFMPEG_PATH.`);
+export async function searchFfmpeg(options: FfmpegSearchOptions = {}): Promise<FfmpegSearch> {
+  const env = options.env ?? process.env;
+  const needs = options.needs ?? BASE_NEEDS;
+  const candidates: FfmpegCandidate[] = [];
+  let chosen: FfmpegBinary | null = null;
+  /** Set when FFMPEG_PATH is set: nothing else may be chosen. */
+  let pinned = false;
+
+  const sources = options.sources ?? FFMPEG_SOURCES;
+  const consider = async (source: FfmpegSource, found: PackagedBinary, chooseReason: string): Promise<void> => {
+    if (!sources.includes(source)) return;
+    const base = { source, path: found.path, ...(found.package ? { package: found.package } : {}) };
+    if (found.path === null) {
+      candidates.push({ ...base, status: 'absent', reason: found.reason ?? 'none found', features: null });
+      return;
     }
-    const bundled = ffmpegStaticPath();
-    if (bundled && (await isExecutable(bundled))) return { path: bundled, source: 'ffmpeg-static' };
-    for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-      if (!dir) continue;
-      for (const name of process.platform === 'win32' ? ['ffmpeg.exe', 'ffmpeg'] : ['ffmpeg']) {
-        const candidate = path.join(dir, name);
-        if (await isExecutable(candidate)) return { path: candidate, source: 'PATH' };
-      }
+    const binary: FfmpegBinary = { path: found.path, source };
+    const { problem, features } = await judge(binary, needs);
+    if (problem) {
+      candidates.push({ ...base, status: 'unusable', reason: problem, features });
+    } else if (chosen || pinned) {
+      candidates.push({ ...base, status: 'not-needed', reason: pinned && !chosen ? 'FFMPEG_PATH is set, so no other ffmpeg is used' : `an earlier one (${chosen?.source}) was chosen`, features });
+    } else {
+      chosen = binary;
+      candidates.push({ ...base, status: 'chosen', reason: chooseReason, features });
     }
-    throw new FfmpegNotFoundError(
-      'ffmpeg was not found. Install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`), ' +
-        'or set FFMPEG_PATH to an ffmpeg binary, or reinstall with network access so the optional ffmpeg-static package can download its binary.',
-    );
-  })();
+  };
+
+  /** In a plain search, looking further once one is chosen (or FFMPEG_PATH decided) only costs time. */
+  const done = (): boolean => (chosen !== null || pinned) && !options.all;
+
+  const fromEnv = sources.includes('FFMPEG_PATH') ? env.FFMPEG_PATH : undefined;
+  if (fromEnv) {
+    await consider('FFMPEG_PATH', { path: fromEnv }, 'FFMPEG_PATH is set');
+    pinned = true;
+  } else if (sources.includes('FFMPEG_PATH')) {
+    candidates.push({ source: 'FFMPEG_PATH', path: null, status: 'absent', reason: 'FFMPEG_PATH is not set', features: null });
+  }
+  if (done()) return { chosen, candidates };
+  if (sources.includes('ffmpeg-static')) await consider('ffmpeg-static', ffmpegStaticBinary(), FIRST_USABLE);
+  if (done()) return { chosen, candidates };
+  const onPath = sources.includes('PATH') ? await ffmpegsOnPath(env) : [];
+  if (onPath.length === 0 && sources.includes('PATH')) candidates.push({ source: 'PATH', path: null, status: 'absent', reason: 'no ffmpeg on PATH', features: null });
+  for (const p of onPath) if (!done()) await consider('PATH', { path: p }, FIRST_USABLE);
+  if (done()) return { chosen, candidates };
+  if (sources.includes('@ffmpeg-installer/ffmpeg')) await consider('@ffmpeg-installer/ffmpeg', ffmpegInstallerBinary(), FIRST_USABLE);
+  return { chosen, candidates };
+}
+
+const INSTALL_HINT =
+  'Install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`), ' +
+  'or set FFMPEG_PATH to an ffmpeg binary, or reinstall with network access so the optional ffmpeg-static package can download its binary ' +
+  '(FFMPEG_BINARIES_URL points it at a mirror) and the optional @ffmpeg-installer/ffmpeg package is installed. ' +
+  '`promptprep doctor` shows every place it looked.';
+
+/** The error for a search that chose nothing: what was wrong with each ffmpeg found. */
+export function noFfmpegError(search: FfmpegSearch): FfmpegNotFoundError {
+  const env = search.candidates.find((c) => c.source === 'FFMPEG_PATH' && c.path !== null);
+  if (env) {
+    const version = env.features ? ` (ffmpeg ${env.features.version})` : '';
+    return new FfmpegNotFoundError(`FFMPEG_PATH is set to "${env.path}"${version}, but ${env.reason}. Fix the path, point it at an ffmpeg that has what is missing, or unset FFMPEG_PATH.`);
+  }
+  const unusable = search.candidates.filter((c) => c.status === 'unusable');
+  if (unusable.length === 0) return new FfmpegNotFoundError(`ffmpeg was not found. ${INSTALL_HINT}`);
+  const lines = unusable.map((c) => `  ${c.path} (from ${c.source}${c.features ? `, ffmpeg ${c.features.version}` : ''}): ${c.reason}`);
+  return new FfmpegNotFoundError(`no usable ffmpeg was found:\n${lines.join('\n')}\n${INSTALL_HINT}`);
+}
+
+const located = new Map<string, Promise<FfmpegBinary>>();
+
+/**
+ * The ffmpeg to use: the first usable one in FFMPEG_SOURCES order (see searchFfmpeg).
+ * Throws FfmpegNotFoundError, naming each binary found and what it lacks, when there is none.
+ */
+export function locateFfmpeg(env: NodeJS.ProcessEnv = process.env, needs: readonly FfmpegNeed[] = BASE_NEEDS): Promise<FfmpegBinary> {
+  const key = needs.map((n) => `${n.kind}:${n.name}`).join(',');
   if (env === process.env) {
-    located = search;
-    search.catch(() => {
-      located = null;
-    });
+    const known = located.get(key);
+    if (known) return known;
+  }
+  const search = searchFfmpeg({ env, needs }).then((s) => {
+    if (s.chosen) return s.chosen;
+    throw noFfmpegError(s);
+  });
+  if (env === process.env) {
+    located.set(key, search);
+    search.catch(() => located.delete(key));
   }
   return search;
 }
@@ -90,14 +288,44 @@ export interface FfmpegFeatures {
   version: string;
   /** libsoxr, the high-quality resampler, is compiled in. */
   soxr: boolean;
+  /** Audio encoders compiled in (`ffmpeg -encoders`). */
+  encoders: string[];
+  /** Audio filters compiled in (`ffmpeg -filters`). */
+  filters: string[];
 }
 
 const featureCache = new Map<string, Promise<FfmpegFeatures>>();
 
+/** `ffmpeg <flag>` with the banner off; its stdout. */
+async function ask(binary: FfmpegBinary, flag: string): Promise<string> {
+  try {
+    return (await execFileAsync(binary.path, ['-hide_banner', flag], { maxBuffer: 4 << 20 })).stdout;
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    const said = (e.stderr ?? '').trim().split('\n').pop();
+    throw new Error(`\`${binary.path} ${flag}\` failed: ${said || e.message}`);
+  }
+}
+
+/** Names from an `ffmpeg -encoders` listing, audio ones only (" A....D pcm_alaw  PCM A-law ..."). */
+export function parseEncoders(listing: string): string[] {
+  const names: string[] = [];
+  for (const m of listing.matchAll(/^ A[A-Z.]{5} (\S+)/gm)) names.push(m[1] as string);
+  return names;
+}
+
+/** Names from an `ffmpeg -filters` listing, those with audio in or out (" ... aresample  A->A  ..."). */
+export function parseFilters(listing: string): string[] {
+  const names: string[] = [];
+  for (const m of listing.matchAll(/^ [A-Z.]{2,3} (\S+)\s+(\S*->\S*)/gm)) if ((m[2] as string).includes('A')) names.push(m[1] as string);
+  return names;
+}
+
 /**
- * What the binary can do, from `ffmpeg -version`. Starting ffmpeg only to ask costs
- * ~50 ms of CPU on every run, on the way to the first decode, so the answer is kept per
- * binary in the user's cache folder and asked again when the binary file changes.
+ * What the binary can do: version, libsoxr, audio encoders and filters. Starting ffmpeg
+ * only to ask costs ~50 ms of CPU a question on every run, on the way to the first decode,
+ * so the answer is kept per binary in the user's cache folder and asked again when the
+ * binary file changes.
  */
 export function ffmpegFeatures(binary: FfmpegBinary): Promise<FfmpegFeatures> {
   let cached = featureCache.get(binary.path);
@@ -107,14 +335,25 @@ export function ffmpegFeatures(binary: FfmpegBinary): Promise<FfmpegFeatures> {
       const id = dir ? await binaryIdentity(binary) : null;
       const known = dir && id ? await featuresFromDisk(dir, id) : null;
       if (known) return known;
-      const { stdout } = await execFileAsync(binary.path, ['-hide_banner', '-version'], { maxBuffer: 1 << 20 });
-      const firstLine = stdout.split('\n')[0] ?? '';
-      const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1] ?? 'unknown';
-      const features = { version, soxr: stdout.includes('--enable-libsoxr') };
+      const [versionText, encoderText, filterText] = await Promise.all([ask(binary, '-version'), ask(binary, '-encoders'), ask(binary, '-filters')]);
+      const firstLine = versionText.split('\n')[0] ?? '';
+      const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1];
+      if (!version) throw new Error(`\`${binary.path} -version\` does not answer as ffmpeg does ("${firstLine.slice(0, 80)}")`);
+      const features: FfmpegFeatures = {
+        version,
+        soxr: versionText.includes('--enable-libsoxr'),
+        encoders: parseEncoders(encoderText),
+        filters: parseFilters(filterText),
+      };
       if (dir && id) void featuresToDisk(dir, id, features);
       return features;
     })();
     featureCache.set(binary.path, cached);
+    const mine = cached;
+    // A failure is not kept: the binary may be fixed (or replaced) while we run.
+    mine.catch(() => {
+      if (featureCache.get(binary.path) === mine) featureCache.delete(binary.path);
+    });
   }
   return cached;
 }
@@ -151,10 +390,14 @@ async function readFeaturesFile(dir: string): Promise<Record<string, FeaturesEnt
   }
 }
 
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
 async function featuresFromDisk(dir: string, id: BinaryIdentity): Promise<FfmpegFeatures | null> {
   const entry = (await readFeaturesFile(dir))[id.key];
+  // An entry from an older promptprep (no encoders or filters) is asked again.
   if (!entry || entry.identity !== id.identity || typeof entry.version !== 'string' || typeof entry.soxr !== 'boolean') return null;
-  return { version: entry.version, soxr: entry.soxr };
+  if (!isStringArray(entry.encoders) || !isStringArray(entry.filters)) return null;
+  return { version: entry.version, soxr: entry.soxr, encoders: entry.encoders, filters: entry.filters };
 }
 
 /** Best effort: a cache that cannot be written only means asking ffmpeg again next time. */
@@ -163,7 +406,7 @@ async function featuresToDisk(dir: string, id: BinaryIdentity, features: FfmpegF
     await fs.mkdir(dir, { recursive: true });
     const all = await readFeaturesFile(dir);
     all[id.key] = { ...features, identity: id.identity };
-    await writeFileAtomic(path.join(dir, FEATURES_FILE), `${JSON.stringify(all, null, 2)}\n`);
+    await writeFileAtomic(path.join(dir, FEATURES_FILE), `${JSON.stringify(all)}\n`);
   } catch {
     // unwritable home, read-only file system, full disk: carry on without the cache
   }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FfmpegNotFoundError, locateFfmpeg } from '../src/ffmpeg.js';
+import { FfmpegNotFoundError, locateFfmpeg, noFfmpegError, searchFfmpeg, type FfmpegCandidate } from '../src/ffmpeg.js';
 import { runCli } from './helpers/cli.js';
 import { BITEXACT, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -16,6 +16,8 @@ let dir: string;
 let realFfmpeg: string;
 /** ffmpeg-static is optional: when its binary is installed it comes before PATH. */
 let staticBinary: string | null = null;
+/** The binary of the @ffmpeg-installer package for this platform. */
+let installerBinary: string;
 
 beforeAll(async () => {
   dir = await makeTempDir('promptprep-ffmpeg-');
@@ -26,6 +28,7 @@ beforeAll(async () => {
   } catch {
     staticBinary = null;
   }
+  installerBinary = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 });
 afterAll(async () => {
   await removeTempDir(dir);
@@ -35,6 +38,29 @@ async function freshDir(name: string): Promise<string> {
   const d = path.join(dir, name);
   await fs.mkdir(d, { recursive: true });
   return d;
+}
+
+/**
+ * A real ffmpeg whose `-encoders` and `-filters` listings leave out the given names: a
+ * build without them, as far as promptprep can tell (it decides from those listings).
+ */
+async function lackingFfmpeg(name: string, lacks: { encoders?: string[]; filters?: string[] }): Promise<string> {
+  const d = await freshDir(name);
+  const binary = path.join(d, 'ffmpeg');
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const drop = (names: string[] = []): string => (names.length > 0 ? names.map((n) => `-e ${quote(` ${n} `)}`).join(' ') : `-e '^$'`);
+  await fs.writeFile(
+    binary,
+    [
+      '#!/bin/sh',
+      `if [ "$2" = "-encoders" ]; then ${quote(realFfmpeg)} "$@" | grep -v -F ${drop(lacks.encoders)}; exit 0; fi`,
+      `if [ "$2" = "-filters" ]; then ${quote(realFfmpeg)} "$@" | grep -v -F ${drop(lacks.filters)}; exit 0; fi`,
+      `exec ${quote(realFfmpeg)} "$@"`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return binary;
 }
 
 describe('finding ffmpeg', () => {
@@ -67,18 +93,86 @@ describe('finding ffmpeg', () => {
     else expect(found).toEqual({ path: path.join(onPath, 'ffmpeg'), source: 'PATH' });
   });
 
-  it('with none at all, the error says how to get one', async () => {
+  it('with no FFMPEG_PATH, no ffmpeg-static binary and none on PATH: the binary from the npm registry package', async () => {
     const empty = await freshDir('empty-path');
-    const lookup = locateFfmpeg({ PATH: empty });
+    const found = await locateFfmpeg({ PATH: empty });
     if (staticBinary) {
-      await expect(lookup).resolves.toMatchObject({ source: 'ffmpeg-static' });
-    } else {
-      const err = await lookup.catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(FfmpegNotFoundError);
-      expect((err as Error).message).toMatch(/apt-get install ffmpeg/);
-      expect((err as Error).message).toMatch(/FFMPEG_PATH/);
-      expect((err as Error).message).toMatch(/ffmpeg-static/);
+      expect(found).toMatchObject({ source: 'ffmpeg-static' });
+      return;
     }
+    // @ffmpeg-installer/ffmpeg is an optional dependency with a binary package for this platform (linux-x64, darwin-arm64, ...).
+    expect(found.source).toBe('@ffmpeg-installer/ffmpeg');
+    expect(found.path).toBe(installerBinary);
+    const search = await searchFfmpeg({ env: { PATH: empty } });
+    expect(search.candidates.map((c) => [c.source, c.status])).toEqual([
+      ['FFMPEG_PATH', 'absent'],
+      ['ffmpeg-static', 'absent'],
+      ['PATH', 'absent'],
+      ['@ffmpeg-installer/ffmpeg', 'chosen'],
+    ]);
+    const chosen = search.candidates[3] as FfmpegCandidate;
+    expect(chosen.package).toMatch(new RegExp(`^@ffmpeg-installer/${process.platform}-${process.arch} \\d`));
+    expect(chosen.features).toMatchObject({ soxr: true });
+    expect(chosen.features?.encoders).toContain('pcm_alaw');
+  });
+
+  it('with none at all, the error says how to get one', async () => {
+    const empty = await freshDir('empty-path-2');
+    const search = await searchFfmpeg({ env: { PATH: empty }, sources: ['FFMPEG_PATH', 'PATH'] });
+    expect(search.chosen).toBeNull();
+    const err = noFfmpegError(search);
+    expect(err).toBeInstanceOf(FfmpegNotFoundError);
+    expect(err.message).toMatch(/^ffmpeg was not found/);
+    expect(err.message).toMatch(/apt-get install ffmpeg/);
+    expect(err.message).toMatch(/FFMPEG_PATH/);
+    expect(err.message).toMatch(/ffmpeg-static/);
+    expect(err.message).toMatch(/FFMPEG_BINARIES_URL/);
+    expect(err.message).toMatch(/@ffmpeg-installer\/ffmpeg/);
+    expect(err.message).toMatch(/promptprep doctor/);
+  });
+
+  it('an ffmpeg that does not run, or lacks an encoder, is passed over for the next one, and the search says why', async () => {
+    const d = await freshDir('pass-over');
+    const broken = path.join(d, 'broken');
+    await fs.mkdir(broken);
+    await fs.writeFile(path.join(broken, 'ffmpeg'), '#!/bin/sh\necho "cannot execute: wrong architecture" >&2\nexit 126\n', { mode: 0o755 });
+    const noAlaw = await lackingFfmpeg('no-alaw', { encoders: ['pcm_alaw'] });
+    const good = await freshDir('pass-over-good');
+    await fs.symlink(realFfmpeg, path.join(good, 'ffmpeg'));
+    const PATH = [broken, path.dirname(noAlaw), good].join(path.delimiter);
+    const search = await searchFfmpeg({ env: { PATH }, sources: ['FFMPEG_PATH', 'PATH'] });
+    expect(search.chosen).toEqual({ path: path.join(good, 'ffmpeg'), source: 'PATH' });
+    expect(search.candidates.map((c) => [c.path, c.status])).toEqual([
+      [null, 'absent'],
+      [path.join(broken, 'ffmpeg'), 'unusable'],
+      [noAlaw, 'unusable'],
+      [path.join(good, 'ffmpeg'), 'chosen'],
+    ]);
+    expect(search.candidates[1]?.reason).toMatch(/did not run: .*wrong architecture/);
+    expect(search.candidates[2]?.reason).toBe('it has no encoder "pcm_alaw" (needed for encoding G.711 A-law)');
+    expect(search.candidates[2]?.features?.version).toMatch(/\d/);
+
+    // Nothing usable: the error lists each binary and what is wrong with it.
+    const none = await searchFfmpeg({ env: { PATH: [broken, path.dirname(noAlaw)].join(path.delimiter) }, sources: ['FFMPEG_PATH', 'PATH'] });
+    const message = noFfmpegError(none).message;
+    expect(message).toContain(`${noAlaw} (from PATH, ffmpeg `);
+    expect(message).toContain('no encoder "pcm_alaw"');
+    expect(message).toContain(`${path.join(broken, 'ffmpeg')} (from PATH): it did not run`);
+  });
+
+  it('the CLI: an FFMPEG_PATH binary that lacks a filter the options need is a setup error naming both (exit 2)', async () => {
+    const noHighpass = await lackingFfmpeg('no-highpass', { filters: ['highpass'] });
+    const src = path.join(await freshDir('cli-lacking'), 'tone.mp3');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libmp3lame', src]);
+    const env = { FFMPEG_PATH: noHighpass, PROMPTPREP_CACHE_DIR: '' };
+    const out = path.join(dir, 'cli-lacking-out');
+    const r = await runCli(['convert', src, '--out', out, '--no-ledger', '--band-limit'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`FFMPEG_PATH is set to "${noHighpass}" (ffmpeg `);
+    expect(r.stderr).toContain('no filter "highpass" (needed for --band-limit)');
+    expect(await fs.readdir(out).catch(() => [])).toEqual([]);
+    // Without --band-limit the same binary has all it needs.
+    expect((await runCli(['convert', src, '--out', out, '--no-ledger'], { env })).code).toBe(0);
   });
 
   it('the CLI: a missing ffmpeg is a setup error (exit 2) with the fix, and leaves no output', async () => {
