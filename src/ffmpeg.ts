@@ -253,7 +253,8 @@ export function noFfmpegError(search: FfmpegSearch): FfmpegNotFoundError {
   const env = search.candidates.find((c) => c.source === 'FFMPEG_PATH' && c.path !== null);
   if (env) {
     const version = env.features ? ` (ffmpeg ${env.features.version})` : '';
-    return new FfmpegNotFoundError(`FFMPEG_PATH is set to "${env.path}"${version}, but ${env.reason}. Fix the path, point it at an ffmpeg that has what is missing, or unset FFMPEG_PATH.`);
+    const fix = env.features ? 'Point FFMPEG_PATH at an ffmpeg that has it, or unset it.' : 'Fix the path or unset FFMPEG_PATH.';
+    return new FfmpegNotFoundError(`FFMPEG_PATH is set to "${env.path}"${version}, but ${env.reason}. ${fix}`);
   }
   const unusable = search.candidates.filter((c) => c.status === 'unusable');
   if (unusable.length === 0) return new FfmpegNotFoundError(`ffmpeg was not found. ${INSTALL_HINT}`);

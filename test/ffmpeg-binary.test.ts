@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegNotFoundError, locateFfmpeg, noFfmpegError, searchFfmpeg, type FfmpegCandidate } from '../src/ffmpeg.js';
-import { runCli } from './helpers/cli.js';
+import { REPO_ROOT, runCli, runCommand } from './helpers/cli.js';
 import { BITEXACT, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -330,5 +330,21 @@ describe('how many ffmpeg processes run at once', () => {
     const lines = await logLines(log);
     expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
     expect(mostAtOnce(lines)).toBe(1);
+  });
+});
+
+describe('the test suite itself', () => {
+  it('without a usable ffmpeg, stops before any test with the message the CLI gives', async () => {
+    // vitest on one small file, with this checkout's config (and so its globalSetup); the
+    // report goes to the terminal only, so nothing is written in the checkout.
+    const r = await runCommand(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/alaw.test.ts', '--reporter=default'], {
+      cwd: REPO_ROOT,
+      env: { FFMPEG_PATH: path.join(dir, 'absent', 'ffmpeg'), CI: '1' },
+    });
+    const output = r.stdout + r.stderr;
+    expect(r.code).toBe(1);
+    expect(output).toContain(`promptprep: FFMPEG_PATH is set to "${path.join(dir, 'absent', 'ffmpeg')}", but no executable file is there.`);
+    expect(output).not.toMatch(/Tests\s+\d+ (passed|failed)/);
+    expect(output).not.toMatch(/^tests use ffmpeg \S+ at /m);
   });
 });

@@ -66,6 +66,11 @@ function run(file: string, args: readonly string[], options: CliOptions): Promis
   });
 }
 
+/** Run any program (argument array, no shell) with the CLI's environment rules and timeout. */
+export function runCommand(file: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return run(file, args, options);
+}
+
 /** Run `node dist/cli.cjs ...args` (argument array, no shell). */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return run(process.execPath, [CLI, ...args], options);

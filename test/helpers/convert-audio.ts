@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { decodeAlaw } from '../../src/alaw.js';
 import { analyzeSamples, type AudioStats } from '../../src/audio-analysis.js';
-import { BITEXACT, FFMPEG, runFfmpeg } from './ffmpeg.js';
+import { BITEXACT, FFMPEG, leadFilter, runFfmpeg, tailFilter } from './ffmpeg.js';
 
 const execFileP = promisify(execFile);
 
@@ -72,8 +72,8 @@ export async function makeSource(out: string, s: SourceSpec = {}): Promise<strin
   const args: string[] = ['-f', 'lavfi', '-i', `aevalsrc=exprs=${exprs}:s=${rate}:d=${seconds}${layout ? `:c=${layout}` : ''}`];
   if (s.video) args.push('-f', 'lavfi', '-i', `testsrc=d=${seconds}:s=64x48:r=10`);
   const filters: string[] = [];
-  if (s.leadSeconds) filters.push(`adelay=delays=${Math.round(s.leadSeconds * 1000)}:all=1`);
-  if (s.tailSeconds) filters.push(`apad=pad_dur=${s.tailSeconds}`);
+  if (s.leadSeconds) filters.push(leadFilter(s.leadSeconds, count));
+  if (s.tailSeconds) filters.push(tailFilter(s.tailSeconds, rate));
   if (filters.length > 0) args.push('-af', filters.join(','));
   if (s.video) args.push('-map', '1:v', '-map', '0:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
   if (!layout) args.push('-ac', String(s.channels ?? 1));

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 const execFileP = promisify(execFile);
 
-/** The ffmpeg the tests drive: $FFMPEG_PATH, else the one on PATH. */
-export const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
+/**
+ * The ffmpeg the tests drive to make and measure audio: the one the CLI would use, found
+ * once for the run by test/setup/ffmpeg.ts (which prints which it is).
+ */
+export const FFMPEG = inject('ffmpegPath');
 
 /** Flags that stop ffmpeg writing a LIST/INFO chunk with its version: canonical, reproducible output. */
 export const BITEXACT = ['-fflags', '+bitexact', '-flags:a', '+bitexact'] as const;
@@ -44,13 +48,26 @@ export interface ToneOptions {
   tailSeconds?: number;
 }
 
+/**
+ * Silence before: a delay for every channel. Spelled out per channel, not `all=1`, nor
+ * `apad=pad_dur` below: ffmpeg 4.1 (the npm registry's binary) knows neither.
+ */
+export function leadFilter(seconds: number, channels: number): string {
+  return `adelay=delays=${Array(channels).fill(Math.round(seconds * 1000)).join('|')}`;
+}
+
+/** Silence after, in samples (see leadFilter). */
+export function tailFilter(seconds: number, rate: number): string {
+  return `apad=pad_len=${Math.round(seconds * rate)}`;
+}
+
 /** Make a tone file with real ffmpeg; returns `out`. */
 export async function makeTone(out: string, o: ToneOptions = {}): Promise<string> {
   const rate = o.sampleRate ?? 8000;
   const filters: string[] = [];
   if (o.gainDb !== undefined && o.gainDb !== 0) filters.push(`volume=${o.gainDb}dB`);
-  if (o.leadSeconds) filters.push(`adelay=delays=${Math.round(o.leadSeconds * 1000)}:all=1`);
-  if (o.tailSeconds) filters.push(`apad=pad_dur=${o.tailSeconds}`);
+  if (o.leadSeconds) filters.push(leadFilter(o.leadSeconds, o.channels ?? 1));
+  if (o.tailSeconds) filters.push(tailFilter(o.tailSeconds, rate));
   const args = ['-f', 'lavfi', '-i', `sine=frequency=${o.frequency ?? 440}:sample_rate=${rate}:duration=${o.seconds ?? 1}`];
   if (filters.length > 0) args.push('-af', filters.join(','));
   args.push('-ar', String(rate), '-ac', String(o.channels ?? 1), '-c:a', o.codec ?? 'pcm_alaw');

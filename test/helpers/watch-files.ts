@@ -10,9 +10,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { encodeAlaw } from '../../src/alaw.js';
 import { buildCanonicalWav } from '../../src/wav.js';
+import { FFMPEG } from './ffmpeg.js';
 
 const execFileP = promisify(execFile);
-export const FFMPEG_BIN = process.env.FFMPEG_PATH || 'ffmpeg';
+/** The run's ffmpeg (test/setup/ffmpeg.ts). */
+export const FFMPEG_BIN = FFMPEG;
 
 export interface ToneSpec {
   seconds?: number;
