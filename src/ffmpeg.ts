@@ -160,14 +160,19 @@ function ffmpegInstallerBinary(): PackagedBinary {
   }
 }
 
-/** Every executable `ffmpeg` on PATH, in PATH order. */
+/** Every executable `ffmpeg` on PATH, in PATH order; one path per binary (/bin is often /usr/bin). */
 async function ffmpegsOnPath(env: NodeJS.ProcessEnv): Promise<string[]> {
   const found: string[] = [];
+  const seen = new Set<string>();
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     for (const name of process.platform === 'win32' ? ['ffmpeg.exe', 'ffmpeg'] : ['ffmpeg']) {
       const candidate = path.join(dir, name);
-      if (!found.includes(candidate) && (await isExecutable(candidate))) found.push(candidate);
+      if (!(await isExecutable(candidate))) continue;
+      const real = await fs.realpath(candidate).catch(() => candidate);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      found.push(candidate);
     }
   }
   return found;
