@@ -14,6 +14,7 @@ import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config-file.js';
+import { escapeControlChars } from './text-safe.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -53,11 +54,11 @@ async function main(argv: string[]): Promise<void> {
     }
     // A missing ffmpeg is a setup problem with a known fix, not a crash.
     if (err instanceof UsageError || err instanceof ConfigError || (err as Error)?.name === 'FfmpegNotFoundError') {
-      process.stderr.write(`promptprep: ${(err as Error).message}\n`);
+      process.stderr.write(`promptprep: ${escapeControlChars((err as Error).message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
-    process.stderr.write(`promptprep: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`promptprep: unexpected error: ${escapeControlChars((err as Error)?.message ?? String(err))}\n`);
     if (process.env.PROMPTPREP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = EXIT_FAILED_UNEXPECTED;
   }

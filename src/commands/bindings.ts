@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
 import { noSceneHint } from '../catalog.js';
+import { escapeControlChars, escapeControlCharsInJson } from '../text-safe.js';
 import { cliPlatform, EXIT_OK, loadCliConfig } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
@@ -32,10 +33,10 @@ Example:
       try {
         const rows = ledger.status(projectStatusQuery(config, platform));
         const { fragment, notes } = bindingsFor(flags.mode, rows, platform);
-        process.stdout.write(`${JSON.stringify(fragment)}\n`);
-        for (const n of notes) process.stderr.write(`${n}\n`);
+        process.stdout.write(`${escapeControlCharsInJson(JSON.stringify(fragment))}\n`);
+        for (const n of notes) process.stderr.write(`${escapeControlChars(n)}\n`);
         const hint = noSceneHint(rows.filter((r) => r.scene === null).map((r) => r.name));
-        if (hint) process.stderr.write(`${hint}\n`);
+        if (hint) process.stderr.write(`${escapeControlChars(hint)}\n`);
         process.exitCode = EXIT_OK;
       } finally {
         ledger.close();

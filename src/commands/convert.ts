@@ -7,6 +7,7 @@ import { jsonReplacer } from '../report/check-report.js';
 import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
+import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface ConvertFlags {
@@ -111,7 +112,7 @@ Examples:
           // A failure to open is reported after the conversion, where it always was.
           if (useLedger && (res.status === 'converted' || res.status === 'skipped')) openLedger().catch(() => undefined);
           if (bar) {
-            bar.increment(1, { file: res.source });
+            bar.increment(1, { file: shown(res.source) });
             if (res.status === 'failed' && !flags.json) {
               bar.stop();
               out.write(fileLine(res, colors));
@@ -132,7 +133,7 @@ Examples:
           ledger.close();
         }
       }
-      if (flags.json) out.write(`${JSON.stringify(report, jsonReplacer, 2)}\n`);
+      if (flags.json) out.write(`${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n`);
       else out.write(summaryLine(report, colors, flags.dryRun ?? false));
       process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
     });
@@ -141,9 +142,9 @@ Examples:
 function fileLine(res: ConvertFileResult, c: ReturnType<typeof colorsFor>): string {
   const tag =
     res.status === 'converted' ? c.green('converted') : res.status === 'skipped' ? c.dim('skipped  ') : res.status === 'planned' ? c.cyan('would convert') : c.red('FAILED   ');
-  const lines = [`${tag} ${res.source}${res.output ? ` -> ${res.output}` : ''}`];
-  for (const e of res.errors) lines.push(`  ${c.red('error')}   ${c.bold(e.code)}: ${e.message}`);
-  for (const w of res.warnings) lines.push(`  ${c.yellow('warning')} ${c.bold(w.code)}: ${w.message}`);
+  const lines = [`${tag} ${shown(res.source)}${res.output ? ` -> ${shown(res.output)}` : ''}`];
+  for (const e of res.errors) lines.push(`  ${c.red('error')}   ${c.bold(e.code)}: ${shown(e.message)}`);
+  for (const w of res.warnings) lines.push(`  ${c.yellow('warning')} ${c.bold(w.code)}: ${shown(w.message)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { isReviewAction, REVIEW_ACTIONS, TransitionError } from '../ledger/states.js';
+import { escapeControlChars as shown } from '../text-safe.js';
 import { cliPlatform, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
@@ -50,14 +51,14 @@ Examples:
           actor: 'review command',
           ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
         });
-        const which = `${v.name} version ${v.number}${v.platformName ? ` (${v.platformName})` : ''}`;
+        const which = `${shown(v.name)} version ${v.number}${v.platformName ? ` (${shown(v.platformName)})` : ''}`;
         if (!changed) {
-          const kept = v.reason && to === 'rejected' ? ` (reason on record: ${v.reason})` : '';
-          process.stdout.write(`${which} is already ${v.state} on ${platform}${kept}; nothing to record.\n`);
+          const kept = v.reason && to === 'rejected' ? ` (reason on record: ${shown(v.reason)})` : '';
+          process.stdout.write(`${which} is already ${v.state} on ${shown(platform)}${kept}; nothing to record.\n`);
           process.exitCode = EXIT_OK;
           return;
         }
-        process.stdout.write(`${which} is now ${v.state} on ${platform}.\n`);
+        process.stdout.write(`${which} is now ${v.state} on ${shown(platform)}.\n`);
         if (to === 'rejected' && !flags.reason) {
           process.stderr.write('note: no --reason given; the console\'s 审核说明 says what to change, record it so the team sees it in `promptprep status`.\n');
         }
@@ -65,7 +66,7 @@ Examples:
           const row = ledger.status(projectStatusQuery(config, platform)).find((r) => r.name === v.name);
           for (const d of row?.deletable ?? []) {
             process.stdout.write(
-              `Switch bindings to ${v.platformName ?? v.name}; then ${d.platformName} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${d.platformName} retired --version ${d.version}\n`,
+              `Switch bindings to ${shown(v.platformName ?? v.name)}; then ${shown(d.platformName)} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${shown(d.platformName)} retired --version ${d.version}\n`,
             );
           }
         }

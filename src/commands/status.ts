@@ -4,6 +4,7 @@ import { isReviewState, REVIEW_STATES, type ReviewState } from '../ledger/states
 import { colorsFor } from '../report/colors.js';
 import { noSceneHint } from '../catalog.js';
 import { SCENES } from '../scenes.js';
+import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
 import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, parseSceneOption, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
@@ -68,14 +69,14 @@ Examples:
       );
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ platform, prompts: rows, summary: summarize(rows), unmatchedCallbacks: unmatched, failing: failing.map((r) => r.name) }, null, 2)}\n`,
+          `${escapeControlCharsInJson(JSON.stringify({ platform, prompts: rows, summary: summarize(rows), unmatchedCallbacks: unmatched, failing: failing.map((r) => r.name) }, null, 2))}\n`,
         );
       } else {
         process.stdout.write(renderTable(rows, platform, colorsFor(process.stdout)));
         if (unmatchedSummary.fileIds > 0) process.stdout.write(renderUnmatched(unmatchedSummary));
       }
       if (failing.length > 0) {
-        process.stderr.write(`${failing.length} prompt(s) match --fail-on ${[...failOn].join(',')}: ${failing.map((r) => r.name).join(', ')}\n`);
+        process.stderr.write(`${failing.length} prompt(s) match --fail-on ${[...failOn].join(',')}: ${failing.map((r) => shown(r.name)).join(', ')}\n`);
       }
       const unmatchedFails = failOn.has('attention') && unmatched.length > 0;
       process.exitCode = failing.length > 0 || unmatchedFails ? EXIT_FAILED : EXIT_OK;
@@ -89,7 +90,7 @@ function renderUnmatched(u: UnmatchedSummary): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const latest = u.latest[0]?.receivedAt.replace('T', ' ').slice(0, 16) ?? '?';
   const more = u.fileIds - u.latest.length;
-  const ids = `${u.latest.map((l) => l.remoteId).join(', ')}${more > 0 ? ` and ${more} more (\`status --json\` lists them)` : ''}`;
+  const ids = `${u.latest.map((l) => shown(l.remoteId)).join(', ')}${more > 0 ? ` and ${more} more (\`status --json\` lists them)` : ''}`;
   const capped = u.fileIds >= u.limit ? `; only the latest ${u.limit} fileIds are kept` : '';
   return `ATTENTION: ${plural(u.fileIds, 'unknown fileId')} in review callbacks (${plural(u.callbacks, 'callback')}, the latest at ${latest}${capped}): ${ids}\n`;
 }
@@ -119,7 +120,8 @@ function renderTable(rows: StatusRow[], platform: string, c: ReturnType<typeof c
     if (r.reason && (r.state === 'rejected' || r.state === 'superseded')) notes.push(r.reason);
     if (r.attention) notes.push(`ATTENTION: ${r.attention}`);
     for (const d of r.deletable) notes.push(`${d.platformName} can be deleted in the console`);
-    return [r.name, r.scene ?? '-', String(r.version), r.state, r.since.replace('T', ' ').slice(0, 16), r.inUse?.platformName ?? '-', notes.join('; ')];
+    const cells = [r.name, r.scene ?? '-', String(r.version), r.state, r.since.replace('T', ' ').slice(0, 16), r.inUse?.platformName ?? '-', notes.join('; ')];
+    return cells.map(shown);
   });
   const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...body.map((b) => (b[i] as string).length))));
   const fmt = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ');
@@ -131,7 +133,7 @@ function renderTable(rows: StatusRow[], platform: string, c: ReturnType<typeof c
   }
   const s = summarize(rows);
   const hint = noSceneHint(rows.filter((r) => r.scene === null).map((r) => r.name));
-  if (hint) lines.push('', hint);
-  lines.push('', `${s.total} prompt(s) on ${platform}: ${s.approved} approved, ${s['in-review']} in review, ${s.rejected} rejected, ${s.overdue} overdue.`);
+  if (hint) lines.push('', shown(hint));
+  lines.push('', `${s.total} prompt(s) on ${shown(platform)}: ${s.approved} approved, ${s['in-review']} in review, ${s.rejected} rejected, ${s.overdue} overdue.`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import type { CheckReport } from '../check.js';
 import type { Finding } from '../findings.js';
+import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
 import { colorsFor } from './colors.js';
 
 /** The output formats of `promptprep check`. */
@@ -9,7 +10,7 @@ export type CheckFormat = (typeof CHECK_FORMATS)[number];
 export function renderCheckReport(report: CheckReport, format: CheckFormat, stream: { isTTY?: boolean } = {}): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(report, jsonReplacer, 2)}\n`;
+      return `${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n`;
     case 'junit':
       return renderJunit(report);
     case 'github':
@@ -29,9 +30,9 @@ function renderText(report: CheckReport, stream: { isTTY?: boolean }): string {
   const lines: string[] = [];
   for (const file of report.files) {
     const mark = file.ok ? (file.warnings.length > 0 ? c.yellow('WARN') : c.green('PASS')) : c.red('FAIL');
-    lines.push(`${mark} ${file.path}`);
-    for (const e of file.errors) lines.push(`  ${c.red('error')}   ${c.bold(e.code)}: ${e.message}`);
-    for (const w of file.warnings) lines.push(`  ${c.yellow('warning')} ${c.bold(w.code)}: ${w.message}`);
+    lines.push(`${mark} ${shown(file.path)}`);
+    for (const e of file.errors) lines.push(`  ${c.red('error')}   ${c.bold(e.code)}: ${shown(e.message)}`);
+    for (const w of file.warnings) lines.push(`  ${c.yellow('warning')} ${c.bold(w.code)}: ${shown(w.message)}`);
   }
   const s = report.summary;
   const tail = `${s.total} file(s) checked: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warning(s).`;
@@ -74,9 +75,12 @@ function renderJunit(report: CheckReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** GitHub workflow commands: data escapes %, CR, LF; properties also : and ,. */
+/**
+ * GitHub workflow commands: data escapes %, CR, LF; properties also : and ,. Control
+ * characters are shown escaped first: the runner's log is a terminal too.
+ */
 function ghData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return shown(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 function ghProp(text: string): string {
   return ghData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
