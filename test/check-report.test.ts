@@ -77,7 +77,7 @@ describe('github', () => {
   it('escapes properties and data per the workflow-command rules', () => {
     const lines = renderCheckReport(report, 'github').trimEnd().split('\n');
     expect(lines[0]).toBe(
-      '::error file=p/a&b <c>.wav,title=promptprep name-charset::Bad "name" & <chars>\u0001 here,%0Asecond: line 100%25',
+      '::error file=p/a&b <c>.wav,title=promptprep name-charset::Bad "name" & <chars>\\x01 here,%0Asecond: line 100%25',
     );
     expect(lines[1]).toBe('::warning file=p/a&b <c>.wav,title=promptprep too-quiet::Quiet.');
     expect(lines[2]).toBe('::warning file=p/warn.wav,title=promptprep clipping::Clips.');

@@ -83,12 +83,14 @@ describe('check', () => {
     expect(res.stdout).toContain(`FAIL ${path.join(dir, 'z\\x9B31m\\u202Etxt.wav')}\n`);
   });
 
-  it('github: every line a workflow command or the summary', async () => {
+  it('github: every line a workflow command or the summary, ESC and BEL escaped', async () => {
     const res = await runCli(['check', '--format', 'github', dir]);
     expect(res.code, show(res)).toBe(1);
     expectNoRawControls(res);
     expectLines(res.stdout, /^(::(error|warning) file=|\d+ file\(s\) checked)/);
     expect(res.stdout).toContain('x\\x1B]0;pwned\\x07.wav');
+    // A newline is percent-encoded, as the workflow-command rules say (GitHub decodes it).
+    expect(res.stdout).toContain('y%0Aconverted fake.wav');
   });
 
   it('json: the exact names, nothing raw', async () => {

@@ -76,11 +76,11 @@ function renderJunit(report: CheckReport): string {
 }
 
 /**
- * GitHub workflow commands: data escapes %, CR, LF; properties also : and ,. Control
- * characters are shown escaped first: the runner's log is a terminal too.
+ * GitHub workflow commands: data escapes %, CR, LF; properties also : and ,. The other
+ * control characters are shown escaped: the log viewer acts on ESC sequences too.
  */
 function ghData(text: string): string {
-  return shown(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return shown(text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 function ghProp(text: string): string {
   return ghData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
