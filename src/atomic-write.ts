@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fitFileName } from './fs-util.js';
 
 /**
  * Write-then-rename, so a reader (a person, an upload script, the platform) only ever
@@ -9,7 +10,8 @@ import path from 'node:path';
  */
 
 export function partialPathFor(dest: string, tempDir?: string): string {
-  return path.join(tempDir ?? path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.partial`);
+  const suffix = `.${randomBytes(6).toString('hex')}.partial`;
+  return path.join(tempDir ?? path.dirname(dest), fitFileName(`.${path.basename(dest)}`, suffix));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { escapeControlChars, escapeControlCharsInJson } from './text-safe.js';
 
 /**
  * One line per event. People at a terminal get a readable line; everything else (a
@@ -19,7 +20,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const json = options.json ?? !destination.isTTY;
   const level = options.level ?? process.env.PROMPTPREP_LOG_LEVEL ?? 'info';
   const base = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
-  if (json) return pino(base, destination);
+  // pino escapes C0 controls as JSON does; DEL, C1 and the bidi controls it leaves raw.
+  if (json) return pino({ ...base, hooks: { streamWrite: escapeControlCharsInJson } }, destination);
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   // sync: a line is on the terminal before the next event (and before exit).
   const stream = pretty({
@@ -28,9 +30,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     colorize: !noColor && Boolean(destination.isTTY),
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname',
-    // The message already says it all; the structured fields are for the JSON form.
+    // The message already says it all (the event word too: "x.wav queued"); the structured
+    // fields are for the JSON form. Names in it are shown escaped, one event a line.
     // (No singleLine: with hideObject, pino-pretty 13 then ends a line without its newline.)
-    messageFormat: '{event} {msg}',
+    messageFormat: (log, messageKey) => escapeControlChars(String(log[messageKey] ?? '')),
     hideObject: true,
   });
   return pino(base, stream);

@@ -89,7 +89,7 @@ describe('layout', () => {
     await put(path.join(root, 'inbox', 'keep.part'), 'partial');
     await put(path.join(root, 'archive', 'old.v1.wav'), pcmWav({ seed: 1 }));
     const summary = await runWatch({ root, once: true, stableMs: 50, scanIntervalMs: 20 });
-    expect(summary).toEqual({ converted: 0, rejected: 0, pending: 0 });
+    expect(summary).toEqual({ converted: 0, rejected: 0, failed: 0, pending: 0 });
     for (const d of ['inbox', 'ready', 'rejected', 'archive']) {
       expect((await fs.stat(path.join(root, d))).isDirectory(), d).toBe(true);
     }
@@ -282,13 +282,14 @@ describe('log format', () => {
     // eslint-disable-next-line no-control-regex
     const lines = res.stdout.replace(new RegExp(ANSI.source, 'g'), '').split(/\r?\n/).filter((l) => l.trim() !== '');
     expect(lines.some((l) => l.trimStart().startsWith('{')), res.stdout).toBe(false);
-    const kinds = ['queued', 'converted', 'archived', 'rejected', 'summary'];
-    // Exactly one event on each line.
-    for (const l of lines) expect(kinds.filter((k) => new RegExp(`\\b${k} `).test(l)).length, `line: ${l}`).toBeGreaterThanOrEqual(1);
-    expect(lines.filter((l) => /\bconverted tty\.wav/.test(l))).toHaveLength(1);
-    expect(lines.filter((l) => /\barchived tty\.wav/.test(l))).toHaveLength(1);
-    expect(lines.filter((l) => /\brejected bad name\.wav/.test(l))).toHaveLength(1);
-    expect(lines.filter((l) => /\bsummary /.test(l))).toHaveLength(1);
+    // One event a line, said once: "tty.wav queued", not "queued tty.wav queued".
+    for (const l of lines) expect(l).toMatch(/^\[[\d:]+\] (INFO|WARN): \S/);
+    const msgs = lines.map((l) => l.replace(/^\[[\d:]+\] \w+: /, ''));
+    for (const m of msgs) expect(m).not.toMatch(/^(queued|converted|archived|rejected|summary) /);
+    expect(msgs.filter((m) => m.startsWith('tty.wav converted to ready/tty.wav'))).toHaveLength(1);
+    expect(msgs.filter((m) => m.startsWith('tty.wav archived as'))).toHaveLength(1);
+    expect(msgs.filter((m) => m.startsWith('bad name.wav rejected: name-charset'))).toHaveLength(1);
+    expect(msgs.filter((m) => /^1 converted, 1 rejected, 0 left in the inbox$/.test(m))).toHaveLength(1);
     expect(lines.length).toBe(6); // 2 queued, converted, archived, rejected, summary
   });
 });
@@ -364,7 +365,7 @@ describe('running watcher', () => {
     const summary = await running;
     process.off('warning', onWarning);
     expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
-    expect(summary).toEqual({ converted: 1, rejected: 0, pending: 0 });
+    expect(summary).toEqual({ converted: 1, rejected: 0, failed: 0, pending: 0 });
     expect(events.map((e) => e.type)).toEqual(['converted', 'archived']);
     expect(events[0]).toMatchObject({ source: 'lib.wav', output: 'lib.wav', version: 1 });
     expect(await exists(path.join(root, 'ready', 'lib.wav'))).toBe(true);

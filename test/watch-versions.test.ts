@@ -280,7 +280,7 @@ describe('journal: crash recovery', () => {
       createdAt: new Date().toISOString(),
     });
     const summary = await runWatch({ root, once: true, stableMs: 50, scanIntervalMs: 20 });
-    expect(summary).toEqual({ converted: 0, rejected: 0, pending: 0 });
+    expect(summary).toEqual({ converted: 0, rejected: 0, failed: 0, pending: 0 });
     expect(await archiveHashes(root)).toEqual(before);
     expect(await readIntents(layout.journal)).toEqual([]);
     expect(await exists(path.join(root, 'ready', 'x.wav'))).toBe(true);

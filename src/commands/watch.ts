@@ -166,6 +166,6 @@ Examples:
         { event: 'summary', ...summary },
         `${summary.converted} converted, ${summary.rejected} rejected, ${summary.pending} left in the inbox`,
       );
-      process.exitCode = flags.once && summary.rejected > 0 ? EXIT_FAILED : EXIT_OK;
+      process.exitCode = flags.once && (summary.rejected > 0 || summary.failed > 0) ? EXIT_FAILED : EXIT_OK;
     });
 }

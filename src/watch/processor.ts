@@ -10,8 +10,9 @@ import type { Profile } from '../profile.js';
 import type { Scene } from '../scenes.js';
 import { clearIntent, readIntent, writeIntent, type PlacementIntent } from './journal.js';
 import type { WatchLayout } from './layout.js';
-import { exists, freeName } from '../fs-util.js';
+import { exists, fitFileName, freeName, NAME_MAX_BYTES } from '../fs-util.js';
 import { keepCopy, moveFile } from './move.js';
+import { rejectionNote } from './rejection-note.js';
 
 /**
  * One round of the drop folder: settled sources in, each one placed exactly once:
@@ -110,8 +111,14 @@ export async function processRound(
     let name = natural;
     if (problems.length > 0) {
       if (!opts.rename) {
-        await reject(abs, rel, problems.map((f) => ({ ...f, message: `${f.message} Rename the file and drop it into inbox/ again (or set "rename": true in the config).` })), [], opts, { suggestedName: suggestFileName(natural, profile) });
-        outcome.rejected++;
+        try {
+          await reject(abs, rel, problems, [], opts, { suggestedName: suggestFileName(natural, profile) });
+          outcome.rejected++;
+        } catch (err) {
+          // One file that cannot be placed must not stop the round: it is tried again later.
+          emit(opts, { type: 'error', source: rel, message: `could not reject ${rel}: ${(err as Error).message}; will retry` });
+          outcome.retry.push({ source: abs, reason: 'transient' });
+        }
         continue;
       }
       name = suggestFileName(natural, profile);
@@ -210,6 +217,22 @@ async function currentRecord(readyPath: string): Promise<{ record: StatsRecord |
   return { record: record && record.outputSha256 === sha ? record : null, sha256: sha };
 }
 
+/** Room an archive name keeps after its stem: `.v<N>`, `.prompt<ext>` or the source's extension, freeName's `-<n>`. */
+const ARCHIVE_SUFFIX_BYTES = 64;
+const ARCHIVE_EXT_BYTES = 32;
+
+/**
+ * Archive names are `<stem>.v<N><source extension>` and `<stem>.v<N>.prompt<ext>`. Both
+ * parts come from the dropped name (a source "a.<200 bytes>" makes the prompt a.wav), so
+ * both are fitted: the stem leaves room for the rest, the extension is kept short.
+ */
+function archiveNameParts(c: Candidate, profile: Profile): { stem: string; sourceExt: string } {
+  return {
+    stem: fitFileName(path.basename(c.outputRel, profile.extension), '', NAME_MAX_BYTES - ARCHIVE_SUFFIX_BYTES),
+    sourceExt: fitFileName(path.extname(c.rel), '', ARCHIVE_EXT_BYTES),
+  };
+}
+
 async function planPlacement(c: Candidate, opts: ProcessorOptions): Promise<{ kind: 'done' } | { kind: 'convert'; intent: PlacementIntent }> {
   const { layout } = opts;
   const sourceSha = await sha256File(c.abs);
@@ -219,11 +242,10 @@ async function planPlacement(c: Candidate, opts: ProcessorOptions): Promise<{ ki
     return { kind: 'convert', intent: existing };
   }
   const readyPath = path.join(layout.ready, c.outputRel);
-  const stem = path.basename(c.outputRel, opts.profile.extension);
+  const { stem, sourceExt } = archiveNameParts(c, opts.profile);
   const archiveDir = path.join(layout.archive, path.dirname(c.outputRel));
   const latest = await latestVersion(archiveDir, stem);
   const current = await currentRecord(readyPath);
-  const sourceExt = path.extname(c.rel);
   if (current.record && current.record.sourceSha256 === sourceSha) {
     // The prompt in ready/ was made from these very bytes.
     const archived = path.join(archiveDir, `${stem}.v${latest}${sourceExt}`);
@@ -295,7 +317,7 @@ async function commit(c: Candidate, intent: PlacementIntent, staged: string, res
     ...(res.stats
       ? { prompt: { sha256: res.stats.sha256, bytes: res.stats.bytes, durationSeconds: res.stats.durationSeconds, sourceSha256: res.stats.sourceSha256 } }
       : {}),
-    message: `${c.rel} → ready/${c.outputRel} (version ${intent.version})${previousNote}${res.warnings.length > 0 ? `; warnings: ${res.warnings.map((w) => w.code).join(', ')}` : ''}`,
+    message: `${c.rel} converted to ready/${c.outputRel} (version ${intent.version})${previousNote}${res.warnings.length > 0 ? `; warnings: ${res.warnings.map((w) => w.code).join(', ')}` : ''}`,
   });
   const archived = path.join(layout.archive, intent.archiveSourceAs);
   const dest = (await exists(archived)) ? await freeName(path.dirname(archived), path.basename(archived)) : archived;
@@ -314,8 +336,8 @@ async function commit(c: Candidate, intent: PlacementIntent, staged: string, res
 async function reject(
   abs: string,
   rel: string,
-  errors: Finding[],
-  warnings: Finding[],
+  findings: Finding[],
+  alsoNoted: Finding[],
   opts: ProcessorOptions,
   extra: { suggestedName?: string },
 ): Promise<void> {
@@ -323,29 +345,36 @@ async function reject(
   const dir = path.join(layout.rejected, path.dirname(rel));
   await fs.mkdir(dir, { recursive: true });
   const dest = await freeName(dir, path.basename(rel));
-  const base = path.basename(dest);
-  const text = [
-    `${path.basename(rel)} was not turned into a prompt.`,
-    '',
-    ...errors.map((e) => `- ${e.message} [${e.code}]`),
-    ...(warnings.length > 0 ? ['', 'Also noted:', ...warnings.map((w) => `- ${w.message} [${w.code}]`)] : []),
-    '',
-    'Fix the file and drop it into inbox/ again.',
-    '',
-  ].join('\n');
-  const json = { source: rel, rejectedAs: path.relative(layout.root, dest), rejectedAt: new Date().toISOString(), errors, warnings, ...extra };
+  const placedAt = path.relative(layout.root, dest);
+  // The note speaks of the file where it is now, not of the inbox path it was judged at.
+  const relocate = (f: Finding): Finding => ({ ...f, message: f.message.split(abs).join(placedAt) });
+  const errors = findings.map(relocate);
+  const warnings = alsoNoted.map(relocate);
+  // Both notes share one stem, fitted so that the longer suffix still fits.
+  const noteStem = path.join(dir, fitFileName(path.basename(dest), '', NAME_MAX_BYTES - '.reason.json'.length));
+  const notePath = `${noteStem}.reason.txt`;
+  const text = rejectionNote({ name: path.basename(rel), placedAt, errors, warnings, ...extra });
+  const json = {
+    source: rel,
+    rejectedAs: placedAt,
+    note: path.relative(layout.root, notePath),
+    rejectedAt: new Date().toISOString(),
+    errors,
+    warnings,
+    ...extra,
+  };
   // Reasons first: a crash before the move leaves the source in the inbox, to be judged again.
   // Temporary files in staging (same file system), so a crash mid-write leaves none in rejected/.
-  await writeFileAtomic(path.join(dir, `${base}.reason.txt`), text, layout.staging);
-  await writeFileAtomic(path.join(dir, `${base}.reason.json`), `${JSON.stringify(json, null, 2)}\n`, layout.staging);
+  await writeFileAtomic(notePath, text, layout.staging);
+  await writeFileAtomic(`${noteStem}.reason.json`, `${JSON.stringify(json, null, 2)}\n`, layout.staging);
   await moveFile(abs, dest);
   emit(opts, {
     type: 'rejected',
     source: rel,
     errors,
     warnings,
-    placedAt: path.relative(layout.root, dest),
-    message: `${rel} rejected: ${errors.map((e) => e.code).join(', ')} (see ${path.relative(layout.root, dest)}.reason.txt)`,
+    placedAt,
+    message: `${rel} rejected: ${errors.map((e) => e.code).join(', ')} (see ${path.relative(layout.root, notePath)})`,
   });
 }
 

@@ -11,7 +11,7 @@ import { isIgnoredPath } from './ignore.js';
 import { readIntents, clearIntent } from './journal.js';
 import { ensureLayout, layoutFor, type WatchLayout } from './layout.js';
 import { exists } from '../fs-util.js';
-import { processRound, type WatchEvent } from './processor.js';
+import { processRound, type RoundOutcome, type WatchEvent } from './processor.js';
 import { StabilityTracker } from './stability.js';
 
 /**
@@ -51,11 +51,16 @@ export interface WatchOptions {
 export interface WatchSummary {
   converted: number;
   rejected: number;
+  /** --once: sources given up on after repeated passing faults (left in the inbox). */
+  failed: number;
   /** Sources left in the inbox (stopped before they were settled, or still retrying). */
   pending: number;
 }
 
+/** --once gives up on a source after this many passing faults in a row (it stays in the inbox). */
 const MAX_TRANSIENT_ATTEMPTS = 5;
+/** Longest wait between two tries of a source that keeps failing (a running watcher never gives up). */
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
 /** A full read of the inbox at least this often, whatever the file-system events say. */
 const FULL_SCAN_MS = 2000;
 
@@ -83,7 +88,10 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
   const attempts = new Map<string, number>();
   const queue: string[] = [];
   const queued = new Set<string>();
-  const summary: WatchSummary = { converted: 0, rejected: 0, pending: 0 };
+  /** Sources that failed for a passing reason, and when to try each again (backoff). */
+  const waiting = new Map<string, number>();
+  const retryBaseMs = Math.max(stableMs, scanIntervalMs);
+  const summary: WatchSummary = { converted: 0, rejected: 0, failed: 0, pending: 0 };
   const processorOptions = {
     layout,
     profile: options.profile ?? huaweiPrivateNumber,
@@ -96,7 +104,7 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
 
   const consider = (file: string): void => {
     const rel = path.relative(layout.inbox, file);
-    if (rel.startsWith('..') || isIgnoredPath(rel) || queued.has(file)) return;
+    if (rel.startsWith('..') || isIgnoredPath(rel) || queued.has(file) || waiting.has(file)) return;
     if (!tracker.has(file)) {
       logger.debug({ event: 'seen', source: rel }, `${rel} seen; waiting until it is completely written`);
     }
@@ -171,6 +179,12 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
   try {
     while (!stopped()) {
       if (!options.once) await scan();
+      for (const [file, due] of waiting) {
+        if (due <= Date.now()) {
+          waiting.delete(file);
+          tracker.track(file);
+        }
+      }
       for (const file of await tracker.sweep()) {
         if (!queued.has(file)) {
           queued.add(file);
@@ -180,7 +194,15 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
       }
       if (queue.length > 0) {
         const round = queue.splice(0, batchSize);
-        const outcome = await processRound(round, processorOptions, attempts);
+        let outcome: RoundOutcome;
+        try {
+          outcome = await processRound(round, processorOptions, attempts);
+        } catch (err) {
+          // processRound turns a file's failures into rejections or retries; this is the net
+          // under it, so that nothing about one round can stop the watcher.
+          logger.error({ event: 'error', err: String(err) }, `a round of ${round.length} file(s) failed: ${(err as Error).message}; will retry`);
+          outcome = { converted: 0, rejected: 0, retry: round.map((source) => ({ source, reason: 'transient' as const })) };
+        }
         summary.converted += outcome.converted;
         summary.rejected += outcome.rejected;
         const retried = new Set(outcome.retry.map((r) => r.source));
@@ -202,15 +224,25 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
           }
           const n = (attempts.get(r.source) ?? 0) + 1;
           attempts.set(r.source, n);
-          if (r.reason === 'transient' && n >= MAX_TRANSIENT_ATTEMPTS) {
-            logger.error({ event: 'error', source: path.relative(layout.inbox, r.source) }, `${path.relative(layout.inbox, r.source)} failed ${n} times; left in the inbox`);
+          if (r.reason !== 'transient') {
+            tracker.track(r.source);
             continue;
           }
-          tracker.track(r.source);
+          const rel = path.relative(layout.inbox, r.source);
+          if (options.once && n >= MAX_TRANSIENT_ATTEMPTS) {
+            logger.error({ event: 'error', source: rel }, `${rel} failed ${n} times; left in the inbox`);
+            summary.failed++;
+            continue;
+          }
+          const delay = Math.min(MAX_RETRY_DELAY_MS, retryBaseMs * 2 ** (n - 1));
+          if (n === MAX_TRANSIENT_ATTEMPTS) {
+            logger.error({ event: 'error', source: rel }, `${rel} failed ${n} times; it stays in the inbox and is tried again at most every ${MAX_RETRY_DELAY_MS / 60_000} minutes`);
+          }
+          waiting.set(r.source, Date.now() + delay);
         }
         continue;
       }
-      if (options.once && tracker.size === 0) break;
+      if (options.once && tracker.size === 0 && waiting.size === 0) break;
       await sleep(scanIntervalMs);
     }
   } finally {
