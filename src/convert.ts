@@ -54,7 +54,10 @@ export interface ConvertOptions {
    */
   jobs?: number;
   shard?: Shard;
-  /** Report what would happen; write nothing. */
+  /**
+   * Report what would happen; write nothing. Every source is decoded and judged as in a
+   * real run (so a dry run takes about as long), only the writes are left out.
+   */
   dryRun?: boolean;
   /** Redo outputs even when an up-to-date one exists, and replace files promptprep did not write. */
   force?: boolean;
@@ -273,7 +276,7 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     })());
 
   // Most sources need ffmpeg: start finding it (and reading its version) while probing.
-  if (items.length > 0 && !r.dryRun) ffmpegInfo().catch(() => undefined);
+  if (items.length > 0) ffmpegInfo().catch(() => undefined);
   const ioLimit = pLimit(8);
   // Sources are hashed while their ffmpeg runs (see launch below), under a limit of their
   // own so a big batch never reads every source at once.
@@ -291,9 +294,9 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
   // In the order given, so groups (and logs) do not depend on which probe finished first.
   const pending = prepared.flatMap((res) => ('pending' in res ? [res.pending] : []));
 
-  if (r.dryRun) {
-    for (const p of pending) emit({ source: p.item.source, output: p.item.output, status: 'planned', errors: [], warnings: p.warnings }, p.item);
-  } else {
+  // A dry run goes the whole way a real run goes (probe, decode, conditioning, the check
+  // rules) and stops at the write in finish(): it fails exactly what a real run fails.
+  {
     const copies = pending.filter((p) => p.route === 'copy');
     const decodes = pending.filter((p) => p.route !== 'copy');
     const cpuLimit = pLimit(r.jobs);
@@ -705,6 +708,7 @@ async function finish(p: Pending, decoded: DecodedAudio, r: Resolved): Promise<C
     return failedResult(p, [...nameErrors, ...verdict.errors]);
   }
   warnings.push(...verdict.warnings.filter((w) => !warnings.some((x) => x.code === w.code)));
+  if (r.dryRun) return { source: p.item.source, output: p.item.output, status: 'planned', errors: [], warnings };
   const after = verdict.stats ?? analyzeCodes(data, ALAW_DECODE, rate, r.analysis);
   let sourceSha256: string;
   try {

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { codec, makeSource, speechExpr } from './helpers/convert-audio.js';
+import { codec, exists, makeSource, makeVideoOnly, speechExpr } from './helpers/convert-audio.js';
 import { parseConvertJson, type ConvertJsonFile } from './helpers/convert-cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -91,5 +91,42 @@ describe('convert --rename: Chinese names become pinyin', () => {
     const res = await runCli(['convert', 'zh/欢迎语音.mp3', '--out', 'zh-plain', '--no-ledger'], { cwd: dir });
     expect(res.code).toBe(1);
     expect(res.stdout).toContain('"huanying_yuyin.wav"');
+  });
+});
+
+describe('convert --dry-run fails what a real run fails', () => {
+  it('random bytes named .wav, text named .mp3 and a video with no audio fail in the dry run too', async () => {
+    await fs.mkdir(p('dry'));
+    await makeSource(p('dry', 'good.mp3'), { seconds: 0.5, codec: codec('mp3'), rate: 22050 });
+    await makeSource(p('dry', 'alaw.wav'), { seconds: 0.5, codec: codec('alaw'), rate: 8000 });
+    // Bytes that no decoder takes for audio (a fixed pattern, so the test is the same every run).
+    const noise = Buffer.alloc(4096);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await fs.writeFile(p('dry', 'noise.wav'), noise);
+    await fs.writeFile(p('dry', 'notes.mp3'), 'call the studio on Monday\n');
+    await makeVideoOnly(p('dry', 'silent-film.mp4'));
+    const dry = await runCli(['convert', 'dry', '--out', 'dry-out', '--dry-run', '--json', '--no-ledger'], { cwd: dir });
+    expect(await exists(p('dry-out'))).toBe(false);
+    const real = await runCli(['convert', 'dry', '--out', 'real-out', '--json', '--no-ledger'], { cwd: dir });
+    const summary = (stdout: string) =>
+      Object.fromEntries(parseConvertJson(stdout).files.map((f) => [path.basename(f.source), [f.status, f.errors.map((e) => e.code)]]));
+    const planned = summary(dry.stdout);
+    const done = summary(real.stdout);
+    expect(done).toEqual({
+      'good.mp3': ['converted', []],
+      'alaw.wav': ['converted', []],
+      'noise.wav': ['failed', ['not-audio']],
+      'notes.mp3': ['failed', ['not-audio']],
+      'silent-film.mp4': ['failed', ['no-audio-stream']],
+    });
+    // The same verdicts, with "planned" where the real run converted.
+    expect(planned).toEqual({ ...done, 'good.mp3': ['planned', []], 'alaw.wav': ['planned', []] });
+    expect(dry.code).toBe(1);
+    expect(real.code).toBe(1);
+    // Text output: the failures are FAILED lines, not "would convert".
+    const text = await runCli(['convert', 'dry', '--out', 'dry-out', '--dry-run', '--no-ledger'], { cwd: dir });
+    expect(text.stdout).toMatch(/^FAILED +dry\/noise\.wav/m);
+    expect(text.stdout).not.toMatch(/would convert dry\/(noise|notes|silent)/);
+    expect(await exists(p('dry-out'))).toBe(false);
   });
 });

@@ -42,7 +42,7 @@ export function convertCommand(): Command {
     .option('--band-limit', 'apply the 300-3400 Hz telephone band')
     .option('-j, --jobs <n>', 'at most n ffmpeg processes at once (default: one per CPU, and the last few decodes start together so no CPU sits idle)', parsePositiveInt)
     .option('--shard <i/n>', 'convert only the i-th of n stable slices of the sources', parseShardOption)
-    .option('-n, --dry-run', 'say what would happen; write nothing')
+    .option('-n, --dry-run', 'decode and check every source as a real run does, and say what would happen; write nothing')
     .option('--force', 'convert again even when an up-to-date output exists, and replace outputs promptprep did not write')
     .option('--json', 'print a JSON report on stdout')
     .option('--scene <scene>', `where the prompts will play, for scene rules (one of: ${SCENES.join(', ')})`, parseSceneOption)
@@ -68,7 +68,7 @@ Examples:
     .action(async (inputs: string[], flags: ConvertFlags) => {
       // Find ffmpeg and read its version now, while the modules below load: it is on the
       // way to the first decode otherwise. Errors surface where ffmpeg is first needed.
-      if (!flags.dryRun) void import('../ffmpeg.js').then((m) => m.locateFfmpeg().then(m.ffmpegFeatures)).catch(() => undefined);
+      void import('../ffmpeg.js').then((m) => m.locateFfmpeg().then(m.ffmpegFeatures)).catch(() => undefined);
       const { config, profile } = await loadCliConfig(flags.config);
       await requireExistingPaths(inputs);
       const scene = flags.scene;
