@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { analyzeCodes, defaultAnalysisOptions, fmtDb, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
 import { ALAW_DECODE } from './alaw.js';
 import { validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
 import { PRE_CALL_SCENES, type Scene } from './scenes.js';
-import { formatTagName, parseWav, type WavInfo } from './wav.js';
+import { formatTagName, parseWav, readWavInfo, type WavInfo } from './wav.js';
 import { describeFsError } from './fs-errors.js';
 import { inShard, type Shard } from './shard.js';
 import { walkInputs } from './walk.js';
@@ -34,9 +33,12 @@ export interface FileCheck {
   stats?: AudioStats;
 }
 
-/** Files larger than this are judged from their header only, never read whole. */
-const ANALYSIS_READ_LIMIT = 64 * 1024 * 1024;
-const HEADER_READ_BYTES = 1024 * 1024;
+/**
+ * Files up to this size are read whole in one read, for the level analysis of their
+ * audio; larger ones (no prompt of any profile is near it) are judged from their chunk
+ * headers, walked from disk, so memory does not grow with file size.
+ */
+const WHOLE_READ_LIMIT = 8 * 1024 * 1024;
 
 const CONVERT_HINT = 'Convert it with `promptprep convert`.';
 
@@ -59,17 +61,30 @@ export async function checkFile(filePath: string, options: CheckOptions = {}): P
     errors.push(finding('unreadable', `"${filePath}" is not a regular file (a device, pipe or socket); only regular files can be uploaded.`));
     return finish(filePath, errors, [], options);
   }
-  let bytes: Buffer;
+  let body: ReturnType<typeof checkWavBytes>;
   try {
-    bytes = await readPrefix(filePath, stat.size <= ANALYSIS_READ_LIMIT ? stat.size : HEADER_READ_BYTES);
+    body = await judgeOnDisk(filePath, stat.size, { ...options, profile });
   } catch (err) {
     errors.push(finding('unreadable', describeFsError(err, filePath)));
     return finish(filePath, errors, [], options);
   }
-  const body = checkWavBytes(bytes, stat.size, { ...options, profile });
   // Not a WAV at all: a new name would only hide that, so the name findings say convert.
   const nameErrors = body.errors.some((e) => e.code === 'not-wav') ? validateFileName(path.basename(filePath), profile, 'convert') : errors;
   return finish(filePath, [...nameErrors, ...body.errors], body.warnings, options, body.stats);
+}
+
+async function judgeOnDisk(filePath: string, size: number, options: CheckOptions): Promise<ReturnType<typeof checkWavBytes>> {
+  if (size === 0) return checkWavBytes(new Uint8Array(0), 0, options);
+  const handle = await fs.open(filePath, 'r');
+  try {
+    if (size <= WHOLE_READ_LIMIT) {
+      const bytes = await readAll(handle, size);
+      return checkWavBytes(bytes, size, options);
+    }
+    return judgeWav(await readWavInfo(handle, size), null, options);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -81,8 +96,17 @@ export function checkWavBytes(
   fileSize: number,
   options: CheckOptions = {},
 ): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
+  if (fileSize === 0) {
+    return { errors: [finding('empty', 'The file is empty (0 bytes). Export or copy the recording again.')], warnings: [] };
+  }
+  return judgeWav(parseWav(bytes, fileSize), bytes.length === fileSize ? bytes : null, options);
+}
+
+/** The verdict on a parsed WAV; `whole` holds the whole file when it is in memory (for level analysis). */
+function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
   const profile = options.profile ?? huaweiPrivateNumber;
   const maxBytes = options.maxBytes ?? profile.maxBytes;
+  const fileSize = info.fileSize;
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
   if (fileSize === 0) {
@@ -98,7 +122,43 @@ export function checkWavBytes(
       ),
     );
   }
-  const info = parseWav(bytes, fileSize);
+  const structure = wavFindings(info, profile);
+  errors.push(...structure.errors);
+  warnings.push(...structure.warnings);
+  const fmt = info.format;
+  if (!fmt) return { errors, warnings };
+  formatErrors(info, profile, errors);
+
+  let stats: AudioStats | undefined;
+  const decodable =
+    fmt.effectiveFormatTag === 6 && fmt.channels === 1 && fmt.bitsPerSample === 8 && fmt.sampleRate > 0 && info.dataOffset !== null;
+  if (decodable && whole && info.dataOffset !== null) {
+    const data = whole.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent);
+    stats = analyzeCodes(data, ALAW_DECODE, fmt.sampleRate, options.analysis ?? defaultAnalysisOptions);
+    levelWarnings(stats, options.analysis ?? defaultAnalysisOptions, warnings);
+    if (options.scene && PRE_CALL_SCENES.has(options.scene) && stats.durationSeconds > profile.preCallMaxSeconds) {
+      warnings.push(
+        finding(
+          'too-long-for-scene',
+          `The prompt lasts ${stats.durationSeconds.toFixed(1)} s; in the ${options.scene} scene the platform plays only about ${profile.preCallMaxSeconds} s before ringing cuts it off. Keep it under ${profile.preCallMaxSeconds} s.`,
+        ),
+      );
+    }
+  }
+  return stats ? { errors, warnings, stats } : { errors, warnings };
+}
+
+/** Codes of wavFindings errors that mean a source does not hold a whole recording: `convert` fails on these. */
+export const NOT_WHOLE_CODES: ReadonlySet<string> = new Set(['truncated', 'empty-data']);
+
+/**
+ * What the RIFF structure of a file says, apart from its format: damage, layouts a reader
+ * could take two ways (errors), and layouts that are only not canonical (warnings).
+ * `convert` applies the same judgement to its WAV sources.
+ */
+export function wavFindings(info: WavInfo, profile: Profile = huaweiPrivateNumber): { errors: Finding[]; warnings: Finding[] } {
+  const errors: Finding[] = [];
+  const warnings: Finding[] = [];
   for (const problem of info.problems) {
     switch (problem.kind) {
       case 'not-riff':
@@ -115,30 +175,71 @@ export function checkWavBytes(
         break;
     }
   }
+  if (info.declaredRiffSize === null) return { errors, warnings };
+  const truncated = info.problems.some((p) => p.kind === 'truncated');
   const fmt = info.format;
-  if (!fmt) return { errors, warnings };
-  formatErrors(info, profile, errors);
-  chunkWarnings(info, warnings);
+  const fact = info.factSampleCount;
+  const samples = (n: number): string => `${n.toLocaleString('en-US')} samples`;
+  const seconds = (n: number): string => (fmt && fmt.sampleRate > 0 ? ` (${(n / fmt.sampleRate).toFixed(2)} s)` : '');
 
-  let stats: AudioStats | undefined;
-  const decodable =
-    fmt.effectiveFormatTag === 6 && fmt.channels === 1 && fmt.bitsPerSample === 8 && fmt.sampleRate > 0 && info.dataOffset !== null;
-  const whole = bytes.length === fileSize;
-  if (decodable && whole && info.dataOffset !== null) {
-    const data = bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent);
-    stats = analyzeCodes(data, ALAW_DECODE, fmt.sampleRate, options.analysis ?? defaultAnalysisOptions);
-    levelWarnings(stats, options.analysis ?? defaultAnalysisOptions, warnings);
-    if (options.scene && PRE_CALL_SCENES.has(options.scene) && stats.durationSeconds > profile.preCallMaxSeconds) {
-      warnings.push(
+  if (info.dataOffset !== null && !info.dataSizeUnset && info.declaredDataSize === 0) {
+    const promised = fact !== null && fact > 0 ? ` although its fact chunk promises ${samples(fact)}${seconds(fact)}: it was probably cut short` : '';
+    errors.push(finding('empty-data', `The data chunk is empty, so the file holds no audio${promised}. Export or copy the recording again.`));
+  }
+  const duplicated = (['fmt ', 'fact', 'data'] as const)
+    .map((id) => ({ id, n: info.counts[id === 'fmt ' ? 'fmt' : id] }))
+    .filter((d) => d.n > 1);
+  if (duplicated.length > 0) {
+    errors.push(
+      finding(
+        'duplicate-chunk',
+        `The file has ${duplicated.map((d) => `${d.n} ${JSON.stringify(d.id)} chunks`).join(' and ')}; which one a player reads is up to its parser (promptprep judges the first). \`promptprep convert\` keeps the first and writes a clean file.`,
+      ),
+    );
+  }
+  if (info.dataBeforeFmt && fmt) {
+    errors.push(
+      finding(
+        'chunk-order',
+        `The data chunk comes before the fmt chunk: a parser reading front to back, as a streaming media server does, meets the audio before it knows its format. ${CONVERT_HINT}`,
+      ),
+    );
+  }
+  // Judged for the platform's sample layout only: in another, the format error says it all
+  // and the fact chunk's samples are not the platform's anyway.
+  const platformLayout = fmt !== null && fmt.bitsPerSample === profile.bitsPerSample && fmt.channels === profile.channels;
+  if (fmt && platformLayout && fact !== null && fmt.blockAlign > 0 && info.dataOffset !== null && !info.dataSizeUnset && !truncated && info.declaredDataSize) {
+    const held = Math.floor(info.dataBytesPresent / fmt.blockAlign);
+    if (fact !== held) {
+      errors.push(
         finding(
-          'too-long-for-scene',
-          `The prompt lasts ${stats.durationSeconds.toFixed(1)} s; in the ${options.scene} scene the platform plays only about ${profile.preCallMaxSeconds} s before ringing cuts it off. Keep it under ${profile.preCallMaxSeconds} s.`,
+          'fact-mismatch',
+          `The fact chunk says the file holds ${samples(fact)}${seconds(fact)} but its data chunk holds ${samples(held)}${seconds(held)}: a parser that takes the length from the fact chunk gets it wrong. ${CONVERT_HINT}`,
         ),
       );
     }
   }
-  return stats ? { errors, warnings, stats } : { errors, warnings };
+  if (fmt && fmt.extraFormatBytes !== null && 18 + fmt.extraFormatBytes > fmt.fmtSize) {
+    errors.push(
+      finding(
+        'header-size-mismatch',
+        `The fmt chunk is inconsistent: its cbSize ${fmt.extraFormatBytes} promises ${fmt.extraFormatBytes} format bytes after the first 18, but the ${fmt.fmtSize}-byte chunk holds ${Math.max(0, fmt.fmtSize - 18)}. ${CONVERT_HINT}`,
+      ),
+    );
+  }
+  if (fmt && fmt.formatTag === WAVE_FORMAT_EXTENSIBLE_TAG && fmt.effectiveFormatTag === profile.formatTag) {
+    warnings.push(
+      finding(
+        'extensible-format',
+        `The fmt chunk wraps ${profile.codecName} in WAVE_FORMAT_EXTENSIBLE (format tag 0xFFFE) instead of giving format tag ${profile.formatTag} directly; a telephony parser that reads only the format tag refuses it. \`promptprep convert\` writes the plain form.`,
+      ),
+    );
+  }
+  chunkWarnings(info, warnings);
+  return { errors, warnings };
 }
+
+const WAVE_FORMAT_EXTENSIBLE_TAG = 0xfffe;
 
 function formatErrors(info: WavInfo, profile: Profile, errors: Finding[]): void {
   const fmt = info.format;
@@ -178,13 +279,21 @@ function formatErrors(info: WavInfo, profile: Profile, errors: Finding[]): void 
   }
 }
 
+/** How many extra chunk ids the extra-chunks finding names; the rest are counted. */
+const NAMED_EXTRA_CHUNKS = 5;
+
 function chunkWarnings(info: WavInfo, warnings: Finding[]): void {
-  const extra = info.chunks.filter((c) => c.id !== 'fmt ' && c.id !== 'fact' && c.id !== 'data');
-  if (extra.length > 0) {
+  const n = info.extraChunkCount;
+  if (n > 0) {
+    const named = info.extraChunks.slice(0, NAMED_EXTRA_CHUNKS);
+    const list =
+      n <= NAMED_EXTRA_CHUNKS
+        ? named.map((c) => `${JSON.stringify(c.id)}, ${c.size.toLocaleString('en-US')} bytes`).join('; ')
+        : `the first ${named.map((c) => JSON.stringify(c.id)).join(', ')}`;
     warnings.push(
       finding(
         'extra-chunks',
-        `The file carries extra chunks (${extra.map((c) => `${JSON.stringify(c.id)}, ${c.size} bytes`).join('; ')}) beyond fmt/fact/data; strict telephony media servers may refuse them. \`promptprep convert\` writes a clean file.`,
+        `The file carries extra chunks beyond fmt/fact/data (${n.toLocaleString('en-US')} in all${n <= NAMED_EXTRA_CHUNKS ? ':' : ','} ${list}); strict telephony media servers may refuse them. \`promptprep convert\` writes a clean file.`,
       ),
     );
   }
@@ -245,20 +354,15 @@ function finish(filePath: string, errors: Finding[], warnings: Finding[], option
   return stats ? { path: filePath, ok, errors, warnings, stats } : { path: filePath, ok, errors, warnings };
 }
 
-async function readPrefix(filePath: string, length: number): Promise<Buffer> {
-  const handle = await fs.open(filePath, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let off = 0;
-    while (off < length) {
-      const { bytesRead } = await handle.read(buf, off, length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return off === length ? buf : buf.subarray(0, off);
-  } finally {
-    await handle.close();
+async function readAll(handle: fs.FileHandle, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let off = 0;
+  while (off < length) {
+    const { bytesRead } = await handle.read(buf, off, length - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
   }
+  return off === length ? buf : buf.subarray(0, off);
 }
 
 export interface CheckFilesOptions extends CheckOptions {
@@ -269,9 +373,16 @@ export interface CheckFilesOptions extends CheckOptions {
   concurrency?: number;
 }
 
+export interface CheckSummary {
+  total: number;
+  passed: number;
+  failed: number;
+  warnings: number;
+}
+
 export interface CheckReport {
   files: FileCheck[];
-  summary: { total: number; passed: number; failed: number; warnings: number };
+  summary: CheckSummary;
 }
 
 /**
@@ -279,33 +390,55 @@ export interface CheckReport {
  * entry point behind `promptprep check`.
  */
 export async function checkFiles(inputs: string[], options: CheckFilesOptions = {}): Promise<CheckReport> {
+  const files: FileCheck[] = [];
+  for await (const file of checkFilesEach(inputs, options)) files.push(file);
+  return { files, summary: summarize(files) };
+}
+
+/**
+ * The checks of checkFiles one at a time, in the same (sorted) order, as they are done:
+ * a report can be written as it goes, holding no more than a few files' results at once.
+ */
+export async function* checkFilesEach(inputs: string[], options: CheckFilesOptions = {}): AsyncGenerator<FileCheck> {
   const profile = options.profile ?? huaweiPrivateNumber;
   const entries = (await walkInputs(inputs, { suspiciousDirExtension: profile.extension })).filter((e) =>
     inShard(e.path, options.shard),
   );
-  const limit = pLimit(options.concurrency ?? 16);
-  const files = await Promise.all(
-    entries.map((entry) =>
-      limit(async (): Promise<FileCheck> => {
-        if (entry.problem) {
-          // A folder's name is not a prompt name: judge it only when it could be a file.
-          const isDir = await fs.stat(entry.path).then((s) => s.isDirectory()).catch(() => false);
-          const errors = [...(isDir ? [] : validateFileName(path.basename(entry.path), profile)), finding('unreadable', entry.problem)];
-          return finish(entry.path, errors, [], options);
-        }
-        const scene = options.sceneFor?.(entry.path) ?? options.scene;
-        return checkFile(entry.path, { ...options, profile, ...(scene ? { scene } : {}) });
-      }),
-    ),
-  );
-  const passed = files.filter((f) => f.ok).length;
-  return {
-    files,
-    summary: {
-      total: files.length,
-      passed,
-      failed: files.length - passed,
-      warnings: files.reduce((n, f) => n + f.warnings.length, 0),
-    },
+  const checkEntry = async (entry: (typeof entries)[number]): Promise<FileCheck> => {
+    if (entry.problem) {
+      // A folder's name is not a prompt name: judge it only when it could be a file.
+      const isDir = await fs.stat(entry.path).then((s) => s.isDirectory()).catch(() => false);
+      const errors = [...(isDir ? [] : validateFileName(path.basename(entry.path), profile)), finding('unreadable', entry.problem)];
+      return finish(entry.path, errors, [], options);
+    }
+    const scene = options.sceneFor?.(entry.path) ?? options.scene;
+    return checkFile(entry.path, { ...options, profile, ...(scene ? { scene } : {}) });
   };
+  // Up to `concurrency` checks in flight, handed out in order.
+  const inFlight: Promise<FileCheck>[] = [];
+  let next = 0;
+  const startNext = (): void => {
+    const entry = entries[next++];
+    if (!entry) return;
+    const check = checkEntry(entry);
+    check.catch(() => undefined); // rethrown where it is awaited, in order
+    inFlight.push(check);
+  };
+  for (let i = 0; i < Math.max(1, options.concurrency ?? 16); i++) startNext();
+  while (inFlight.length > 0) {
+    const file = await (inFlight.shift() as Promise<FileCheck>);
+    startNext();
+    yield file;
+  }
+}
+
+/** Count passes, failures and warnings. */
+export function summarize(files: Iterable<FileCheck>, into: CheckSummary = { total: 0, passed: 0, failed: 0, warnings: 0 }): CheckSummary {
+  for (const f of files) {
+    into.total++;
+    if (f.ok) into.passed++;
+    else into.failed++;
+    into.warnings += f.warnings.length;
+  }
+  return into;
 }

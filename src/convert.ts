@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import { ALAW_DECODE, decodeAlaw, encodeAlaw } from './alaw.js';
 import { analyzeCodes, analyzeSamples, defaultAnalysisOptions, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { checkWavBytes } from './check.js';
+import { checkWavBytes, NOT_WHOLE_CODES, wavFindings } from './check.js';
 import { cutWithFade, largeGainWarning, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
 import { ffmpegFeatures, ffmpegNeeds, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
@@ -417,9 +417,11 @@ async function prepare(
   const warnings: Finding[] = [];
   let route: Route = probe.kind === 'unknown' ? 'solo' : 'batch';
   if (probe.kind === 'audio') {
-    const truncated = probe.wav?.problems.find((p) => p.kind === 'truncated');
-    if (truncated) {
-      return failed([finding('truncated', `"${item.source}" is truncated: ${truncated.detail}. Copy or export it again.`)]);
+    // check's judgement of the structure: a source that is not a whole recording fails
+    // here with check's code; one that is only laid out oddly is rewritten canonically.
+    const notWhole = probe.wav ? wavFindings(probe.wav, r.profile).errors.filter((e) => NOT_WHOLE_CODES.has(e.code)) : [];
+    if (notWhole.length > 0) {
+      return failed(notWhole.map((e) => finding(e.code, `"${item.source}": ${e.message}`)));
     }
     const fmt = probe.wav?.format;
     if (

@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'channels',
   'bits-per-sample',
   'too-large',
+  'empty-data',
+  'duplicate-chunk',
+  'chunk-order',
+  'fact-mismatch',
 ] as const;
 
 export const WARNING_CODES = [
@@ -29,6 +33,7 @@ export const WARNING_CODES = [
   'leading-silence',
   'trailing-silence',
   'too-long-for-scene',
+  'extensible-format',
 ] as const;
 
 /** Codes `convert` (and `watch`) add to those of `check`, which it applies to every output. */

@@ -3,8 +3,10 @@
  *
  *   import { checkFiles, convertFiles, runWatch, Ledger } from 'promptprep';
  */
-export { checkFile, checkFiles, checkWavBytes } from './check.js';
-export type { CheckFilesOptions, CheckOptions, CheckReport, FileCheck } from './check.js';
+export { checkFile, checkFiles, checkFilesEach, checkWavBytes, wavFindings } from './check.js';
+export type { CheckFilesOptions, CheckOptions, CheckReport, CheckSummary, FileCheck } from './check.js';
+export { renderCheckReport, writeCheckReport, CHECK_FORMATS } from './report/check-report.js';
+export type { CheckFormat } from './report/check-report.js';
 export { convertFiles, convertItems, statsPathFor } from './convert.js';
 export type { ConvertFileResult, ConvertItem, ConvertOptions, ConvertReport, ConvertStats, ConvertStatus } from './convert.js';
 export { runWatch } from './watch/watcher.js';
@@ -18,7 +20,7 @@ export { loadConfig, parseConfig, ConfigSchema, ConfigError, CONFIG_FILE_NAME } 
 export type { Config } from './config.js';
 export { analyzeSamples, analyzeCodes } from './audio-analysis.js';
 export type { AudioStats, AnalysisOptions } from './audio-analysis.js';
-export { parseWav, buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
+export { parseWav, readWavInfo, buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 export { encodeAlaw, decodeAlaw } from './alaw.js';
 export { locateFfmpeg, searchFfmpeg, ffmpegNeeds, FfmpegNotFoundError, FFMPEG_SOURCES } from './ffmpeg.js';
 export type { FfmpegBinary, FfmpegCandidate, FfmpegFeatures, FfmpegNeed, FfmpegSearch, FfmpegSource } from './ffmpeg.js';

@@ -1,5 +1,5 @@
 import { parseFile } from 'music-metadata';
-import { formatTagName, parseWav, type WavFormat, type WavInfo } from './wav.js';
+import { formatTagName, readWavInfo, type WavFormat, type WavInfo } from './wav.js';
 import { promises as fs } from 'node:fs';
 
 /**
@@ -23,13 +23,15 @@ export type SourceProbe =
   | { kind: 'unknown'; reason: string }
   | { kind: 'no-audio'; reason: string };
 
-const WAV_HEAD_BYTES = 64 * 1024;
-
 export async function probeSource(file: string, size: number): Promise<SourceProbe> {
   let wav: WavInfo | undefined;
-  const head = await readHead(file, Math.min(size, WAV_HEAD_BYTES));
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') {
-    wav = parseWav(head, size);
+  const handle = await fs.open(file, 'r');
+  try {
+    // Chunk by chunk from disk: a WAV of any size or chunk count costs one small read or a few.
+    const info = await readWavInfo(handle, size);
+    if (info.declaredRiffSize !== null) wav = info;
+  } finally {
+    await handle.close();
   }
   let meta;
   try {
@@ -50,20 +52,16 @@ export async function probeSource(file: string, size: number): Promise<SourcePro
     codec: wav?.format ? wavCodecName(wav.format, f.codec) : f.codec,
     sampleRate: f.sampleRate,
     channels: f.numberOfChannels,
-    durationSeconds: f.duration,
+    // A WAV's length is what its data chunk holds; its fact chunk may say otherwise.
+    durationSeconds: (wav && wavDataSeconds(wav)) ?? f.duration,
     ...(wav ? { wav } : {}),
   };
 }
 
-async function readHead(file: string, length: number): Promise<Buffer> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buf, 0, length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+function wavDataSeconds(wav: WavInfo): number | null {
+  const fmt = wav.format;
+  if (!fmt || wav.dataOffset === null || fmt.blockAlign === 0 || fmt.sampleRate === 0) return null;
+  return Math.floor(wav.dataBytesPresent / fmt.blockAlign) / fmt.sampleRate;
 }
 
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;

@@ -3,6 +3,7 @@
  * tag library, because `check` must judge the exact bytes the platform will see:
  * chunk order, declared sizes against the file size, and chunks a tag reader skips.
  */
+import type { FileHandle } from 'node:fs/promises';
 
 export interface WavChunk {
   id: string;
@@ -22,6 +23,8 @@ export interface WavFormat {
   blockAlign: number;
   bitsPerSample: number;
   fmtSize: number;
+  /** cbSize of an fmt chunk of 18 bytes or more: how many format bytes follow the first 18. */
+  extraFormatBytes: number | null;
 }
 
 export type WavProblem =
@@ -33,17 +36,192 @@ export type WavProblem =
 export interface WavInfo {
   fileSize: number;
   declaredRiffSize: number | null;
+  /**
+   * The first chunks in file order (at most MAX_LISTED_CHUNKS): a file may hold millions
+   * of tiny ones, and a list of all of them would cost memory in proportion.
+   */
   chunks: WavChunk[];
+  /** Every chunk header walked. */
+  chunkCount: number;
+  /** Chunks other than fmt/fact/data: how many, and the first few of them. */
+  extraChunkCount: number;
+  extraChunks: WavChunk[];
+  /** How many fmt, fact and data chunks the file has: more than one is ambiguous to a reader. */
+  counts: { fmt: number; fact: number; data: number };
+  /** A data chunk comes before the (first) fmt chunk. */
+  dataBeforeFmt: boolean;
+  /** The first fmt chunk, which is the one judged (as a reader going front to back sees it). */
   format: WavFormat | null;
+  /** Payload offset of the first data chunk. */
   dataOffset: number | null;
-  /** Bytes of the data chunk actually present in the file. */
+  /** Bytes of the first data chunk actually present in the file. */
   dataBytesPresent: number;
   declaredDataSize: number | null;
+  /** The data chunk size was never filled in (a WAV written as a stream). */
+  dataSizeUnset: boolean;
   factSampleCount: number | null;
   problems: WavProblem[];
 }
 
+/** How many chunks (and extra chunks) a WavInfo lists; the rest are only counted. */
+export const MAX_LISTED_CHUNKS = 8;
+
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
+
+/** A byte range the walker needs next; the answer is those bytes, or null when they are not at hand. */
+export interface WavRead {
+  offset: number;
+  length: number;
+}
+
+/**
+ * The chunk walker, as a generator of reads so that one implementation serves bytes in
+ * memory (parseWav) and a file on disk (readWavInfo). It asks only for the RIFF header,
+ * chunk headers and the small fmt/fact payloads, and keeps a bounded amount per chunk.
+ */
+function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> {
+  const info: WavInfo = {
+    fileSize,
+    declaredRiffSize: null,
+    chunks: [],
+    chunkCount: 0,
+    extraChunkCount: 0,
+    extraChunks: [],
+    counts: { fmt: 0, fact: 0, data: 0 },
+    dataBeforeFmt: false,
+    format: null,
+    dataOffset: null,
+    dataBytesPresent: 0,
+    declaredDataSize: null,
+    dataSizeUnset: false,
+    factSampleCount: null,
+    problems: [],
+  };
+  const head = yield { offset: 0, length: Math.min(12, fileSize) };
+  if (fileSize < 12 || !head || head.length < 12) {
+    const start = (head ?? Buffer.alloc(0)).subarray(0, 4).toString('latin1');
+    if (fileSize > 0 && fileSize < 12 && start === 'RIFF'.slice(0, start.length)) {
+      info.problems.push({ kind: 'truncated', detail: `the file ends after ${fileSize} bytes, inside the 12-byte RIFF header` });
+    } else {
+      info.problems.push({ kind: 'not-riff', detail: 'the file is too short to be a WAV file' });
+    }
+    return info;
+  }
+  const riff = head.toString('latin1', 0, 4);
+  const wave = head.toString('latin1', 8, 12);
+  if (riff !== 'RIFF' || wave !== 'WAVE') {
+    const what = riff === 'RIFX' ? 'a big-endian RIFX file' : riff === 'RF64' ? 'an RF64 file' : `starts with ${JSON.stringify(printable(head.subarray(0, 4)))}`;
+    info.problems.push({ kind: 'not-riff', detail: `it is not a RIFF/WAVE file (${what})` });
+    return info;
+  }
+  info.declaredRiffSize = head.readUInt32LE(4);
+  // Only a prefix of the file was given: what lies beyond it cannot be judged.
+  let unknownRest = false;
+  let pos = 12;
+  while (pos + 8 <= fileSize) {
+    const h = yield { offset: pos, length: 8 };
+    if (!h || h.length < 8) {
+      unknownRest = true;
+      break;
+    }
+    const id = h.toString('latin1', 0, 4);
+    const size = h.readUInt32LE(4);
+    const chunk: WavChunk = { id, offset: pos, size };
+    info.chunkCount++;
+    if (info.chunks.length < MAX_LISTED_CHUNKS) info.chunks.push(chunk);
+    const payload = pos + 8;
+    const runsPast = payload + size > fileSize;
+    if (id === 'fmt ') {
+      if (++info.counts.fmt === 1) {
+        if (size < 16) {
+          info.problems.push({ kind: 'truncated', detail: `the fmt chunk is ${size} bytes, shorter than the 16 a format needs` });
+        } else if (payload + 16 > fileSize) {
+          info.problems.push({ kind: 'truncated', detail: 'the file ends inside the fmt chunk' });
+        } else {
+          const b = yield { offset: payload, length: Math.min(size, 40, fileSize - payload) };
+          if (!b || b.length < 16) {
+            unknownRest = true;
+            break;
+          }
+          const formatTag = b.readUInt16LE(0);
+          const effective = formatTag === WAVE_FORMAT_EXTENSIBLE && b.length >= 40 ? b.readUInt16LE(24) : formatTag;
+          info.format = {
+            formatTag,
+            effectiveFormatTag: effective,
+            channels: b.readUInt16LE(2),
+            sampleRate: b.readUInt32LE(4),
+            byteRate: b.readUInt32LE(8),
+            blockAlign: b.readUInt16LE(12),
+            bitsPerSample: b.readUInt16LE(14),
+            fmtSize: size,
+            extraFormatBytes: b.length >= 18 ? b.readUInt16LE(16) : null,
+          };
+        }
+      }
+    } else if (id === 'fact') {
+      if (++info.counts.fact === 1 && size >= 4 && payload + 4 <= fileSize) {
+        const b = yield { offset: payload, length: 4 };
+        if (!b || b.length < 4) {
+          unknownRest = true;
+          break;
+        }
+        info.factSampleCount = b.readUInt32LE(0);
+      }
+    } else if (id === 'data') {
+      if (++info.counts.data === 1) {
+        if (info.counts.fmt === 0) info.dataBeforeFmt = true;
+        info.dataOffset = payload;
+        info.declaredDataSize = size;
+        info.dataBytesPresent = Math.max(0, Math.min(size, fileSize - payload));
+        // A WAV written to a pipe never gets its sizes filled in (0 or 0xFFFFFFFF): the audio
+        // is all there, the header is just wrong. Not a truncated copy.
+        if ((size === 0xffffffff || size === 0) && fileSize > payload) {
+          info.dataSizeUnset = true;
+          info.dataBytesPresent = fileSize - payload;
+          info.problems.push({
+            kind: 'header-size-mismatch',
+            detail: `the data chunk size was never filled in (${size === 0 ? 0 : '0xFFFFFFFF'}; the file was written as a stream) although ${fileSize - payload} bytes of audio follow`,
+          });
+          break;
+        }
+        if (runsPast) {
+          info.problems.push({
+            kind: 'truncated',
+            detail: `the data chunk declares ${size} bytes but only ${fileSize - payload} are in the file`,
+          });
+          break;
+        }
+      }
+    } else {
+      info.extraChunkCount++;
+      if (info.extraChunks.length < MAX_LISTED_CHUNKS) info.extraChunks.push(chunk);
+    }
+    if (runsPast) {
+      if (!info.problems.some((p) => p.kind === 'truncated')) {
+        info.problems.push({ kind: 'truncated', detail: `the ${JSON.stringify(id)} chunk runs past the end of the file` });
+      }
+      break;
+    }
+    pos = payload + size + (size & 1);
+  }
+  const truncated = info.problems.some((p) => p.kind === 'truncated');
+  if (!truncated && !info.problems.some((p) => p.kind === 'header-size-mismatch')) {
+    if (info.declaredRiffSize + 8 !== fileSize) {
+      info.problems.push({
+        kind: 'header-size-mismatch',
+        detail: `the RIFF header declares ${info.declaredRiffSize + 8} bytes but the file has ${fileSize}`,
+      });
+    }
+    if (!unknownRest && pos < fileSize && pos + 8 > fileSize) {
+      info.problems.push({ kind: 'header-size-mismatch', detail: `${fileSize - pos} stray bytes follow the last chunk` });
+    }
+  }
+  if (!unknownRest && !truncated) {
+    if (!info.format) info.problems.push({ kind: 'missing-chunk', detail: 'it has no fmt chunk, so its format is unknown' });
+    if (info.dataOffset === null) info.problems.push({ kind: 'missing-chunk', detail: 'it has no data chunk, so it holds no audio' });
+  }
+  return info;
+}
 
 /**
  * Parse a WAV header from `buf`, which holds the first bytes of a file of `fileSize`
@@ -51,111 +229,45 @@ const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
  */
 export function parseWav(buf: Uint8Array, fileSize: number): WavInfo {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const info: WavInfo = {
-    fileSize,
-    declaredRiffSize: null,
-    chunks: [],
-    format: null,
-    dataOffset: null,
-    dataBytesPresent: 0,
-    declaredDataSize: null,
-    factSampleCount: null,
-    problems: [],
-  };
-  if (fileSize < 12 || view.length < 12) {
-    const head = view.subarray(0, 4).toString('latin1');
-    if (head === 'RIFF'.slice(0, head.length) && fileSize > 0) {
-      info.problems.push({ kind: 'truncated', detail: `the file ends after ${fileSize} bytes, inside the 12-byte RIFF header` });
-    } else {
-      info.problems.push({ kind: 'not-riff', detail: 'the file is too short to be a WAV file' });
-    }
-    return info;
+  const walk = walkWav(fileSize);
+  let step = walk.next();
+  while (!step.done) {
+    const { offset, length } = step.value;
+    step = walk.next(offset + length <= view.length ? view.subarray(offset, offset + length) : null);
   }
-  const riff = view.toString('latin1', 0, 4);
-  const wave = view.toString('latin1', 8, 12);
-  if (riff !== 'RIFF' || wave !== 'WAVE') {
-    const what = riff === 'RIFX' ? 'a big-endian RIFX file' : riff === 'RF64' ? 'an RF64 file' : `starts with ${JSON.stringify(printable(view.subarray(0, 4)))}`;
-    info.problems.push({ kind: 'not-riff', detail: `it is not a RIFF/WAVE file (${what})` });
-    return info;
-  }
-  info.declaredRiffSize = view.readUInt32LE(4);
-  let pos = 12;
-  while (pos + 8 <= fileSize) {
-    if (pos + 8 > view.length) break; // header prefix ends; caller read enough for fmt/data
-    const id = view.toString('latin1', pos, pos + 4);
-    const size = view.readUInt32LE(pos + 4);
-    info.chunks.push({ id, offset: pos, size });
-    const payload = pos + 8;
-    if (id === 'fmt ') {
-      if (payload + Math.min(size, 16) > view.length || size < 16) {
-        info.problems.push(size < 16
-          ? { kind: 'truncated', detail: `the fmt chunk is ${size} bytes, shorter than the 16 a format needs` }
-          : { kind: 'truncated', detail: 'the file ends inside the fmt chunk' });
-      } else {
-        const formatTag = view.readUInt16LE(payload);
-        let effective = formatTag;
-        if (formatTag === WAVE_FORMAT_EXTENSIBLE && size >= 40 && payload + 40 <= view.length) {
-          effective = view.readUInt16LE(payload + 24);
-        }
-        info.format = {
-          formatTag,
-          effectiveFormatTag: effective,
-          channels: view.readUInt16LE(payload + 2),
-          sampleRate: view.readUInt32LE(payload + 4),
-          byteRate: view.readUInt32LE(payload + 8),
-          blockAlign: view.readUInt16LE(payload + 12),
-          bitsPerSample: view.readUInt16LE(payload + 14),
-          fmtSize: size,
-        };
+  return step.value;
+}
+
+/** Bytes read at once while walking a file on disk: many small chunks share one read. */
+const WALK_WINDOW_BYTES = 64 * 1024;
+
+/**
+ * Walk the chunks of a WAV file on disk with positioned reads through a small window, so a
+ * file of any size, or of millions of chunks, costs the same small memory.
+ */
+export async function readWavInfo(handle: FileHandle, fileSize: number): Promise<WavInfo> {
+  let window = Buffer.alloc(0);
+  let windowStart = 0;
+  const walk = walkWav(fileSize);
+  let step = walk.next();
+  while (!step.done) {
+    const { offset, length } = step.value;
+    if (offset < windowStart || offset + length > windowStart + window.length) {
+      const want = Math.max(length, Math.min(WALK_WINDOW_BYTES, fileSize - offset));
+      const buf = window.length === want ? window : Buffer.alloc(want);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await handle.read(buf, got, want - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
       }
-    } else if (id === 'fact' && size >= 4 && payload + 4 <= view.length) {
-      info.factSampleCount = view.readUInt32LE(payload);
-    } else if (id === 'data') {
-      info.dataOffset = payload;
-      info.declaredDataSize = size;
-      info.dataBytesPresent = Math.max(0, Math.min(size, fileSize - payload));
-      // A WAV written to a pipe never gets its sizes filled in (0 or 0xFFFFFFFF): the audio
-      // is all there, the header is just wrong. Not a truncated copy.
-      const streamed = (size === 0xffffffff || size === 0) && fileSize > payload;
-      if (streamed) {
-        info.dataBytesPresent = fileSize - payload;
-        info.problems.push({
-          kind: 'header-size-mismatch',
-          detail: `the data chunk size was never filled in (${size === 0 ? 0 : '0xFFFFFFFF'}; the file was written as a stream) although ${fileSize - payload} bytes of audio follow`,
-        });
-        break;
-      }
-      if (payload + size > fileSize) {
-        info.problems.push({
-          kind: 'truncated',
-          detail: `the data chunk declares ${size} bytes but only ${fileSize - payload} are in the file`,
-        });
-      }
+      window = buf.subarray(0, got);
+      windowStart = offset;
     }
-    if (payload + size > fileSize && id !== 'data') {
-      info.problems.push({ kind: 'truncated', detail: `the ${JSON.stringify(id)} chunk runs past the end of the file` });
-      break;
-    }
-    pos = payload + size + (size & 1);
+    const at = offset - windowStart;
+    step = walk.next(at + length <= window.length ? window.subarray(at, at + length) : null);
   }
-  if (!info.problems.some((p) => p.kind === 'truncated' || p.kind === 'header-size-mismatch')) {
-    if (info.declaredRiffSize + 8 !== fileSize) {
-      info.problems.push({
-        kind: 'header-size-mismatch',
-        detail: `the RIFF header declares ${info.declaredRiffSize + 8} bytes but the file has ${fileSize}`,
-      });
-    }
-    if (pos < fileSize && pos + 8 > fileSize) {
-      info.problems.push({ kind: 'header-size-mismatch', detail: `${fileSize - pos} stray bytes follow the last chunk` });
-    }
-  }
-  if (!info.format && !info.problems.some((p) => p.kind === 'truncated')) {
-    info.problems.push({ kind: 'missing-chunk', detail: 'it has no fmt chunk, so its format is unknown' });
-  }
-  if (info.dataOffset === null && !info.problems.some((p) => p.kind === 'truncated')) {
-    info.problems.push({ kind: 'missing-chunk', detail: 'it has no data chunk, so it holds no audio' });
-  }
-  return info;
+  return step.value;
 }
 
 function printable(bytes: Uint8Array): string {

@@ -14,6 +14,7 @@ import { parseJsonReport, runCli } from './helpers/cli.js';
 import { verdict, type Verdict } from './helpers/findings.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 import { appendChunk, chunkIds, noiseBytes, patchFmt, removeChunk } from './helpers/wav-edit.js';
+import { dataBeforeFmt, duplicateData, duplicateFmt, emptyData, extensibleAlaw, factMismatch } from './helpers/wav-odd.js';
 
 let dir: string;
 const file = (name: string): string => path.join(dir, name);
@@ -122,6 +123,36 @@ const cases: RuleCase[] = [
     make: writeEdited((b) => Buffer.concat([b, Buffer.from([1, 2, 3])])),
     expected: err('header-size-mismatch'),
   },
+  {
+    rule: 'header-size-mismatch',
+    name: 'cb-size.wav',
+    // cbSize promises 22 more fmt bytes than the 18-byte chunk holds.
+    make: writeEdited((b) => {
+      const out = Buffer.from(b);
+      out.writeUInt16LE(22, 36);
+      return out;
+    }),
+    expected: err('header-size-mismatch'),
+    mentions: ['cbSize 22'],
+  },
+  // ---- not whole prompts, or ambiguous to a reader (#12.2)
+  {
+    rule: 'empty-data',
+    name: 'empty-data.wav',
+    make: writeEdited((b) => emptyData(b)),
+    expected: err('empty-data'),
+    mentions: ['no audio', '25,508 samples'],
+  },
+  { rule: 'duplicate-chunk', name: 'two-data.wav', make: writeEdited(duplicateData), expected: err('duplicate-chunk'), mentions: ['2 "data" chunks'] },
+  { rule: 'duplicate-chunk', name: 'two-fmt.wav', make: writeEdited(duplicateFmt), expected: err('duplicate-chunk'), mentions: ['2 "fmt " chunks'] },
+  { rule: 'chunk-order', name: 'data-first.wav', make: writeEdited(dataBeforeFmt), expected: err('chunk-order'), mentions: ['before'] },
+  {
+    rule: 'fact-mismatch',
+    name: 'fact-count.wav',
+    make: writeEdited((b) => factMismatch(b)),
+    expected: err('fact-mismatch'),
+    mentions: ['25,508', '8,000'],
+  },
   { rule: 'missing-chunk', name: 'no-data.wav', make: writeEdited((b) => removeChunk(b, 'data')), expected: err('missing-chunk'), mentions: ['data'] },
   { rule: 'missing-chunk', name: 'no-fmt.wav', make: writeEdited((b) => removeChunk(b, 'fmt ')), expected: err('missing-chunk'), mentions: ['fmt'] },
   { rule: 'codec', name: 'mulaw.wav', make: (p) => makeTone(p, { codec: 'pcm_mulaw' }), expected: err('codec'), mentions: ['µ-law', 'tag 7'] },
@@ -177,6 +208,13 @@ const cases: RuleCase[] = [
     mentions: ['"LIST"'],
   },
   { rule: 'extra-chunks', name: 'junk-chunk.wav', make: writeEdited((b) => appendChunk(b, 'JUNK', Buffer.alloc(5))), expected: warn('extra-chunks'), mentions: ['"JUNK"'] },
+  {
+    rule: 'extensible-format',
+    name: 'extensible-alaw.wav',
+    make: writeEdited(extensibleAlaw),
+    expected: warn('extensible-format'),
+    mentions: ['WAVE_FORMAT_EXTENSIBLE', 'format tag 6'],
+  },
   { rule: 'no-fact-chunk', name: 'no-fact.wav', make: writeEdited((b) => removeChunk(b, 'fact')), expected: warn('no-fact-chunk') },
   { rule: 'digital-silence', name: 'silence.wav', make: (p) => makeSilence(p, 2), expected: warn('digital-silence'), mentions: ['silent'] },
   { rule: 'too-quiet', name: 'quiet.wav', make: (p) => makeTone(p, { gainDb: -20 }), expected: warn('too-quiet'), mentions: ['dBFS'] },

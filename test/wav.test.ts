@@ -99,7 +99,10 @@ describe('parseWav', () => {
       blockAlign: 1,
       bitsPerSample: 8,
       fmtSize: 18,
+      extraFormatBytes: 0,
     });
+    expect(info.chunkCount).toBe(3);
+    expect(info.counts).toEqual({ fmt: 1, fact: 1, data: 1 });
     expect(info.chunks.map((c) => c.id)).toEqual(['fmt ', 'fact', 'data']);
     expect(info.dataOffset).toBe(58);
     expect(info.dataBytesPresent).toBe(2000);

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
 import { SCENES, type Scene } from '../scenes.js';
-import { checkFiles } from '../check.js';
-import { CHECK_FORMATS, renderCheckReport, type CheckFormat } from '../report/check-report.js';
+import { checkFilesEach } from '../check.js';
+import { CHECK_FORMATS, writeCheckReport, type CheckFormat } from '../report/check-report.js';
 import type { Shard } from '../shard.js';
 import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
@@ -40,7 +40,7 @@ Examples:
       const { config, profile } = await loadCliConfig(flags.config);
       await requireExistingPaths(paths);
       const scene = flags.scene;
-      const report = await checkFiles(paths, {
+      const checks = checkFilesEach(paths, {
         // --scene wins over the config's per-name scenes
         sceneFor: (file) => scene ?? resolvePromptInfo(config.prompts, path.basename(file)).scene ?? undefined,
         profile,
@@ -49,7 +49,8 @@ Examples:
         analysis: config.analysis,
         ...(flags.shard ? { shard: flags.shard } : {}),
       });
-      process.stdout.write(renderCheckReport(report, flags.format, process.stdout));
-      process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
+      // Written as the checks finish: a report of any size never sits in memory whole.
+      const summary = await writeCheckReport(checks, flags.format, process.stdout);
+      process.exitCode = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
     });
 }
