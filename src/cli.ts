@@ -12,6 +12,7 @@ import { statusCommand } from './commands/status.js';
 import { bindingsCommand } from './commands/bindings.js';
 import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { doctorCommand } from './commands/doctor.js';
 import { EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config-file.js';
 import { escapeControlChars } from './text-safe.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   program.addCommand(bindingsCommand());
   program.addCommand(callbacksCommand());
   program.addCommand(emulatorCommand());
+  program.addCommand(doctorCommand());
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -149,7 +149,8 @@ function ffmpegInstallerBinary(): PackagedBinary {
   try {
     const m = requireHere('@ffmpeg-installer/ffmpeg') as { path?: unknown; version?: unknown };
     if (typeof m.path !== 'string') return { path: null, reason: '@ffmpeg-installer/ffmpeg gave no binary path' };
-    return { path: m.path, package: `${platformPackage} ${String(m.version ?? '')}`.trimEnd() };
+    // Its own `version` is the ffmpeg build's date; the package version (4.1.0) says more.
+    return { path: m.path, package: `${platformPackage}${packageVersion(platformPackage)}` };
   } catch (err) {
     if (isModuleNotFound(err, '@ffmpeg-installer/ffmpeg')) {
       return { path: null, reason: 'the optional package @ffmpeg-installer/ffmpeg is not installed (reinstall without --omit=optional)' };

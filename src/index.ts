@@ -23,6 +23,8 @@ export type { AudioStats, AnalysisOptions } from './audio-analysis.js';
 export { parseWav, readWavInfo, buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 export { encodeAlaw, decodeAlaw } from './alaw.js';
 export { locateFfmpeg, searchFfmpeg, ffmpegNeeds, FfmpegNotFoundError, FFMPEG_SOURCES } from './ffmpeg.js';
+export { runDoctor } from './doctor.js';
+export type { DoctorOptions, DoctorReport } from './doctor.js';
 export type { FfmpegBinary, FfmpegCandidate, FfmpegFeatures, FfmpegNeed, FfmpegSearch, FfmpegSource } from './ffmpeg.js';
 export { ERROR_CODES, WARNING_CODES, CONVERT_ERROR_CODES, CONVERT_WARNING_CODES } from './findings.js';
 export type { Finding } from './findings.js';
