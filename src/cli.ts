@@ -54,8 +54,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
-    // A missing ffmpeg is a setup problem with a known fix, not a crash.
-    if (err instanceof UsageError || err instanceof ConfigError || (err as Error)?.name === 'FfmpegNotFoundError') {
+    // A missing ffmpeg, or a server's port taken, is a setup problem with a known fix, not a crash.
+    const name = (err as Error)?.name;
+    if (err instanceof UsageError || err instanceof ConfigError || name === 'FfmpegNotFoundError' || name === 'ListenError') {
       process.stderr.write(`promptprep: ${escapeControlChars((err as Error).message)}\n`);
       process.exitCode = EXIT_USAGE;
       return;

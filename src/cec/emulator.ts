@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { checkWavBytes } from '../check.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { huaweiPrivateNumber, type Profile } from '../profile.js';
@@ -20,6 +20,8 @@ import {
   type CallbackBody,
 } from './contract.js';
 import { readBody, sendJson } from './http-util.js';
+import { listen } from '../server/listen.js';
+import { isLoopbackAddress } from '../server/loopback.js';
 
 /**
  * A local stand-in for the CEC voice-file API, faithful to the documented contract: token
@@ -50,6 +52,8 @@ export interface EmulatorOptions {
   tokenLifetimeSeconds?: number;
   profile?: Profile;
   logger?: Logger;
+  /** How the user picks another port, for the "port in use" error. */
+  portHint?: string;
 }
 
 export interface EmulatedFile {
@@ -77,6 +81,32 @@ export interface EmulatorHandle {
 }
 
 const CONTROL_PREFIX = '/__emulator';
+
+const FailNextSchema = z
+  .object({
+    count: z.number().int().min(0).max(1_000_000).optional(),
+    status: z.number().int().min(400).max(599).optional(),
+  })
+  .strict();
+
+/**
+ * A callBackUrl with what could be a secret taken out: user and password, query, fragment,
+ * and the last path segment (where promptprep, like most receivers, keeps its secret).
+ * The emulator answers and logs only this form.
+ */
+export function redactCallbackUrl(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const u = new URL(url);
+    const segments = u.pathname.split('/');
+    const last = segments.length - 1;
+    if (segments[last]) segments[last] = '<redacted>';
+    const query = u.search ? '?<redacted>' : '';
+    return `${u.protocol}//${u.host}${segments.join('/')}${query}`;
+  } catch {
+    return '<redacted>';
+  }
+}
 
 export async function startEmulator(o: EmulatorOptions): Promise<EmulatorHandle> {
   const logger = o.logger ?? silentLogger();
@@ -214,26 +244,56 @@ export async function startEmulator(o: EmulatorOptions): Promise<EmulatorHandle>
         }
         logger.warn({ event: 'callback-retry', fileId: file.fileId, attempt, status: res.status }, `callback for ${file.fileId} not accepted (HTTP ${res.status}); try ${attempt} of ${CALLBACK_TRIES}`);
       } catch (err) {
-        logger.warn({ event: 'callback-retry', fileId: file.fileId, attempt }, `callback for ${file.fileId} failed: ${(err as Error).message}; try ${attempt} of ${CALLBACK_TRIES}`);
+        // An error may quote the URL it was given: never the secret in it.
+        const why = (err as Error).message.split(file.callBackUrl).join(redactCallbackUrl(file.callBackUrl) ?? '');
+        logger.warn({ event: 'callback-retry', fileId: file.fileId, attempt }, `callback for ${file.fileId} failed: ${why}; try ${attempt} of ${CALLBACK_TRIES}`);
       }
       if (attempt < CALLBACK_TRIES) await sleep(o.callbackRetryDelayMs ?? 1000);
     }
   };
 
   const handleControl = async (req: IncomingMessage, res: ServerResponse, sub: string) => {
-    const raw = (await readBody(req, 64 * 1024)) ?? Buffer.alloc(0);
-    const body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    // These change what the emulator does and list what it holds: this machine only,
+    // whatever --host exposes the API to.
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      req.resume();
+      logger.warn({ event: 'control-refused', remote: req.socket.remoteAddress }, `control request from ${req.socket.remoteAddress ?? 'an unknown address'} refused: loopback only`);
+      return sendJson(res, 403, { error: 'The emulator control endpoints answer only this machine (127.0.0.1, ::1).' });
+    }
+    const wants = sub === '/files' ? 'GET' : sub === '/fail-next-uploads' || sub === '/expire-tokens' ? 'POST' : null;
+    if (wants === null) {
+      req.resume();
+      return sendJson(res, 404, { error: 'unknown control' });
+    }
+    if (req.method !== wants) {
+      req.resume();
+      return sendJson(res, 405, { error: `Use ${wants}.` });
+    }
+    if (sub === '/files') {
+      req.resume();
+      return sendJson(res, 200, [...files.values()].map((f) => ({ ...f, callBackUrl: redactCallbackUrl(f.callBackUrl) })));
+    }
+    const raw = await readBody(req, 64 * 1024);
+    if (!raw) return sendJson(res, 413, { error: 'The body is too large.' });
+    let json: unknown = {};
+    if (raw.length > 0) {
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return sendJson(res, 400, { error: 'The body is not JSON.' });
+      }
+    }
     if (sub === '/fail-next-uploads') {
-      failNext = Number(body.count ?? 1);
-      failStatus = Number(body.status ?? 503);
+      const parsed = FailNextSchema.safeParse(json);
+      if (!parsed.success) {
+        return sendJson(res, 400, { error: 'Expected {"count": 0-1000000, "status": 400-599}, both optional (default 1 and 503).' });
+      }
+      failNext = parsed.data.count ?? 1;
+      failStatus = parsed.data.status ?? 503;
       return sendJson(res, 200, { ok: true });
     }
-    if (sub === '/expire-tokens') {
-      tokens.clear();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (sub === '/files') return sendJson(res, 200, [...files.values()]);
-    sendJson(res, 404, { error: 'unknown control' });
+    tokens.clear();
+    return sendJson(res, 200, { ok: true });
   };
 
   const server: Server = createServer((req, res) => {
@@ -250,10 +310,10 @@ export async function startEmulator(o: EmulatorOptions): Promise<EmulatorHandle>
       if (!res.headersSent) sendJson(res, 500, { returnCode: '500', description: 'Internal error.' });
     });
   });
-  await new Promise<void>((resolve) => server.listen(o.port ?? 8790, o.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const host = o.host ?? '127.0.0.1';
+  const port = await listen(server, { host, port: o.port ?? 8790, ...(o.portHint ? { portHint: o.portHint } : {}) });
   const handle: EmulatorHandle = {
-    url: `http://${o.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     files,
     failNextUploads(n, status = 503) {

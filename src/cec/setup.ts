@@ -34,7 +34,7 @@ export function startReceiverFromConfig(config: Config, ledger: Ledger, logger: 
     timeoutMs: cb.timeoutMs,
     maxConnections: cb.maxConnections,
     maxConnectionsPerAddress: cb.maxConnectionsPerAddress,
-    portHint: '--port <n> or "cec.callback.port" in the config',
+    portHint: '--port <n> (with `promptprep callbacks`) or "cec.callback.port" in the config',
     logger,
   });
 }

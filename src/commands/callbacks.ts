@@ -1,34 +1,35 @@
 import { Command } from 'commander';
 import { EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
+import { addServerOptions, parseHost, parsePort, type ServerFlags } from './server-options.js';
 
-interface CallbacksFlags {
+interface CallbacksFlags extends ServerFlags {
   ledger?: string;
-  config?: string;
-  port?: string;
 }
 
 export function callbacksCommand(): Command {
-  return new Command('callbacks')
-    .description('Serve the endpoint Huawei Cloud CEC posts review results to, and record them in the ledger.')
-    .option('--port <port>', 'listen port (default: "cec.callback.port" in the config, 8791)')
+  const cmd = new Command('callbacks').description('Serve the endpoint Huawei Cloud CEC posts review results to, and record them in the ledger.');
+  return addServerOptions(cmd, { host: '"cec.callback.host" in the config, 127.0.0.1', port: '"cec.callback.port" in the config, 8791' })
     .option('--ledger <file>', LEDGER_OPTION_HELP)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
       `
 Listens on cec.callback.host:port at <cec.callback.path>/<PROMPTPREP_CEC_CALLBACK_SECRET>.
 Answers {"returnCode":"0"} only once the result is in the ledger, so the platform retries
 when we could not record it. Malformed bodies get 400 and change nothing; unknown fileIds
-are answered and listed by \`promptprep status\`. Stops on SIGINT/SIGTERM.`,
+are answered and listed by \`promptprep status\`. Slow or silent connections are closed
+after cec.callback.timeoutMs (10 s); connections are capped (cec.callback.maxConnections,
+maxConnectionsPerAddress). Stops on SIGINT/SIGTERM.
+
+Example:
+  PROMPTPREP_CEC_CALLBACK_SECRET=... promptprep callbacks --host 0.0.0.0 --port 8791
+
+Exit codes: 0 stopped by a signal, 2 bad options, missing secret, or the port is taken.`,
     )
     .action(async (flags: CallbacksFlags) => {
       const { config } = await loadCliConfig(flags.config);
-      if (flags.port !== undefined) {
-        const port = Number(flags.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535 (got "${flags.port}")`);
-        config.cec.callback.port = port;
-      }
+      if (flags.host !== undefined) config.cec.callback.host = parseHost(flags.host);
+      if (flags.port !== undefined) config.cec.callback.port = parsePort(flags.port);
       const [{ startReceiverFromConfig }, { createLogger }] = await Promise.all([import('../cec/setup.js'), import('../logger.js')]);
       const logger = createLogger();
       const ledger = await openCliLedger(config, flags.ledger);
@@ -40,7 +41,10 @@ are answered and listed by \`promptprep status\`. Stops on SIGINT/SIGTERM.`,
         throw new UsageError((err as Error).message);
       }
       // The URL carries the secret: say where we listen, not the URL.
-      logger.info({ event: 'listening', port: receiver.port }, `receiving CEC review callbacks on port ${receiver.port} at ${config.cec.callback.path}/<secret>`);
+      logger.info(
+        { event: 'listening', host: config.cec.callback.host, port: receiver.port },
+        `receiving CEC review callbacks on ${config.cec.callback.host} port ${receiver.port} at ${config.cec.callback.path}/<secret>`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import type { RejectRule } from '../cec/emulator.js';
-import { EXIT_OK, UsageError } from './common.js';
+import type { Config } from '../config.js';
+import { isLoopbackHost } from '../server/loopback.js';
+import { EXIT_OK, loadCliConfig, UsageError } from './common.js';
+import { addServerOptions, parseHost, parsePort, type ServerFlags } from './server-options.js';
 
-interface EmulatorFlags {
-  port: string;
-  host: string;
+interface EmulatorFlags extends ServerFlags {
   reviewDelay: string;
   callbackRetryDelay: string;
   reject: string[];
@@ -14,11 +15,29 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/**
+ * Where the emulator listens unless told: where the client will look for the API
+ * ("cec.baseUrl"), when that is a plain http URL on this machine; else 127.0.0.1:8790.
+ */
+function addressFromConfig(config: Config): { host: string; port: number } {
+  try {
+    const u = new URL(config.cec.baseUrl);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (u.protocol === 'http:' && isLoopbackHost(host)) return { host, port: u.port ? Number(u.port) : 80 };
+  } catch {
+    /* the config schema checked it is a URL; fall back all the same */
+  }
+  return { host: '127.0.0.1', port: 8790 };
+}
+
 export function emulatorCommand(): Command {
-  return new Command('emulator')
-    .description('Run a local emulator of the Huawei Cloud CEC voice-file API (token, upload, review callbacks), for demos and tests offline.')
-    .option('--port <port>', 'listen port', '8790')
-    .option('--host <host>', 'listen address', '127.0.0.1')
+  const cmd = new Command('emulator').description(
+    'Run a local emulator of the Huawei Cloud CEC voice-file API (token, upload, review callbacks), for demos and tests offline.',
+  );
+  return addServerOptions(cmd, {
+    host: 'the host of "cec.baseUrl" in the config when it is http on this machine, else 127.0.0.1',
+    port: 'the port of "cec.baseUrl" likewise, else 8790',
+  })
     .option('--review-delay <ms>', 'time before the review result is posted', '2000')
     .option('--callback-retry-delay <ms>', 'time between callback tries (6 tries in all)', '1000')
     .option('--reject <regex=comment>', 'reject files whose voiceFileName matches, with that comment (repeatable)', collect, [])
@@ -29,11 +48,20 @@ It accepts the app_key and app_secret in PROMPTPREP_CEC_APP_KEY and PROMPTPREP_C
 (the same variables the client reads), approves files that meet the PrivateNumber format
 and rejects the rest with the reason in "comment".
 
+Its control endpoints (/__emulator/files, /fail-next-uploads, /expire-tokens) answer
+only this machine, and never show a callBackUrl's secret, whatever --host exposes.
+
 Example:
   PROMPTPREP_CEC_APP_KEY=demo PROMPTPREP_CEC_APP_SECRET=demo-secret \\
-    promptprep emulator --reject 'test=Background noise too loud'`,
+    promptprep emulator --reject 'test=Background noise too loud'
+
+Exit codes: 0 stopped by a signal, 2 bad options, missing credentials, or the port is taken.`,
     )
     .action(async (flags: EmulatorFlags) => {
+      const { config } = await loadCliConfig(flags.config);
+      const fromConfig = addressFromConfig(config);
+      const host = flags.host !== undefined ? parseHost(flags.host) : fromConfig.host;
+      const port = flags.port !== undefined ? parsePort(flags.port) : fromConfig.port;
       const [{ startEmulator }, { credentialsFromEnv }, { createLogger }] = await Promise.all([
         import('../cec/emulator.js'),
         import('../cec/client.js'),
@@ -63,8 +91,9 @@ Example:
       });
       const logger = createLogger();
       const emulator = await startEmulator({
-        host: flags.host,
-        port: num('--port', flags.port),
+        host,
+        port,
+        portHint: '--port <n> (0 picks a free one), and point "cec.baseUrl" in the config at it',
         appKey: creds.appKey,
         appSecret: creds.appSecret,
         reviewDelayMs: num('--review-delay', flags.reviewDelay),
@@ -73,6 +102,9 @@ Example:
         logger,
       });
       logger.info({ event: 'listening', url: emulator.url }, `CEC emulator listening on ${emulator.url}`);
+      if (!isLoopbackHost(host)) {
+        logger.warn({ event: 'exposed', host }, `the API is reachable from other machines on ${host}; its control endpoints still answer only this machine`);
+      }
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

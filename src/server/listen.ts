@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 export interface ListenTarget {
   host: string;
   port: number;
-  /** How the user picks another port, e.g. `--port <n>` or a config key; ends the message. */
+  /** How the user picks another port, e.g. `--port <n> or "x.port" in the config`; ends the message. */
   portHint?: string;
 }
 
@@ -51,7 +51,7 @@ async function explainListenError(err: NodeJS.ErrnoException, t: ListenTarget): 
     case 'EADDRINUSE': {
       const owner = await portOwner(t.port);
       return new ListenError(
-        `${where} is already in use${owner ? ` (by ${owner})` : ''}. Stop that program, or pick another port with ${hint} (0 picks a free one).`,
+        `${where} is already in use${owner ? ` (by ${owner})` : ''}. Stop that program, or pick another port with ${hint}.`,
         err.code,
         t.port,
         t.host,
