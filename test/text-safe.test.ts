@@ -129,15 +129,19 @@ describe('convert', () => {
   });
 });
 
-describe('review, status and bindings', () => {
-  it('show a reviewer\'s reason and names escaped in text, exactly in JSON', async () => {
-    const p = await Project.create(path.join(tmp, 'project'), {});
+describe('upload, review, status and bindings', () => {
+  it('show a configured description, a reviewer\'s reason and names escaped in text, exactly in JSON', async () => {
+    const description = 'Ringback\u001b]0;pwned\u0007\n[ ] 2. forged';
+    const p = await Project.create(path.join(tmp, 'project'), { prompts: { 'wait_voice1.wav': { description } } });
     await p.source('wait_voice1.wav');
     expect((await p.convert()).code).toBe(0);
-    expect((await p.run(['upload'])).code).toBe(0);
+    let res = await p.run(['upload']);
+    expect(res.code, show(res)).toBe(0);
+    expectNoRawControls(res);
+    expect(res.stdout).toContain('文件说明 (description): Ringback\\x1B]0;pwned\\x07\\n[ ] 2. forged\n');
     expect((await p.run(['review', 'wait_voice1.wav', 'submitted'])).code).toBe(0);
     const reason = 'noisy\u001b]0;pwned\u0007\nOVERDUE: forged';
-    let res = await p.run(['review', 'wait_voice1.wav', 'rejected', '--reason', reason]);
+    res = await p.run(['review', 'wait_voice1.wav', 'rejected', '--reason', reason]);
     expect(res.code, show(res)).toBe(0);
     expectNoRawControls(res);
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { CEC_PLATFORM, CONSOLE_PLATFORM } from '../platforms.js';
 import type { Config } from '../config.js';
+import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
 import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
@@ -54,9 +55,9 @@ Examples:
       const ledger = await openCliLedger(config, flags.ledger);
       try {
         const result = await stageForConsole({ ledger, profile, outbox, names, actor: 'upload command', promptInfo: projectStatusQuery(config, platform).promptInfo });
-        if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${escapeControlCharsInJson(JSON.stringify(result, null, 2))}\n`);
         else process.stdout.write(consoleChecklist(result, path.relative(process.cwd(), outbox) || '.'));
-        for (const p of result.problems) process.stderr.write(`promptprep: ${p.name}: ${p.message}\n`);
+        for (const p of result.problems) process.stderr.write(`promptprep: ${shown(p.name)}: ${shown(p.message)}\n`);
         process.exitCode = result.problems.length > 0 ? EXIT_FAILED : EXIT_OK;
       } finally {
         ledger.close();
@@ -95,13 +96,13 @@ async function uploadCec(names: string[], flags: UploadFlags, config: Config): P
     }
     const outcome = await uploadToCec({ ledger, client, cec: config.cec, callbackUrl, names, logger, promptInfo: projectStatusQuery(config, CEC_PLATFORM).promptInfo });
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+      process.stdout.write(`${escapeControlCharsInJson(JSON.stringify(outcome, null, 2))}\n`);
     } else {
-      for (const u of outcome.uploaded) process.stdout.write(`uploaded ${u.name} v${u.version} as ${u.voiceFileName} (fileId ${u.fileId}); in review\n`);
-      for (const f of outcome.failed) process.stdout.write(`FAILED   ${f.name}${f.version ? ` v${f.version}` : ''}: ${f.message}\n`);
+      for (const u of outcome.uploaded) process.stdout.write(`uploaded ${shown(u.name)} v${u.version} as ${shown(u.voiceFileName)} (fileId ${shown(u.fileId)}); in review\n`);
+      for (const f of outcome.failed) process.stdout.write(`FAILED   ${shown(f.name)}${f.version ? ` v${f.version}` : ''}: ${shown(f.message)}\n`);
       for (const a of outcome.needsAttention) {
         process.stdout.write(
-          `ATTENTION ${a.name} v${a.version}: ${a.message}. If it is not on the platform: promptprep upload --platform huawei-cec --resume-interrupted ${a.name}\n`,
+          `ATTENTION ${shown(a.name)} v${a.version}: ${shown(a.message)}. If it is not on the platform: promptprep upload --platform huawei-cec --resume-interrupted ${shown(a.name)}\n`,
         );
       }
       process.stdout.write(`${outcome.uploaded.length} uploaded, ${outcome.failed.length} failed, ${outcome.needsAttention.length} need attention.\n`);

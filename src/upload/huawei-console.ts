@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
+import { escapeControlChars as shown } from '../text-safe.js';
 import type { Ledger, StatusQuery } from '../ledger/ledger.js';
 import { readPreparedFile } from '../ledger/prepared-file.js';
 import { TransitionError } from '../ledger/states.js';
@@ -96,15 +97,15 @@ export function consoleChecklist(result: StageResult, outbox: string): string {
   const lines = [
     `Upload ${result.staged.length} file(s) in the Huawei Cloud console:`,
     '  Privacy Protection Call (隐私保护通话) → 放音文件管理 (voice file management) → 添加放音文件 (add voice file)',
-    `  The files are in ${outbox}/ under the names they must have on the platform.`,
+    `  The files are in ${shown(outbox)}/ under the names they must have on the platform.`,
     '',
   ];
   result.staged.forEach((s, i) => {
-    lines.push(`[ ] ${i + 1}. ${s.stagedPath}`);
-    lines.push(`       文件说明 (description): ${s.description ?? `(none configured: write one, e.g. "${s.scene ?? 'prompt'} ${s.name}")`}`);
+    lines.push(`[ ] ${i + 1}. ${shown(s.stagedPath)}`);
+    lines.push(`       文件说明 (description): ${shown(s.description ?? `(none configured: write one, e.g. "${s.scene ?? 'prompt'} ${s.name}")`)}`);
     lines.push(`       scene: ${s.scene ?? '(not set)'}   version: ${s.version}`);
     if (s.replaces) {
-      lines.push(`       replaces ${s.replaces}: keep that file and its bindings until this one is approved`);
+      lines.push(`       replaces ${shown(s.replaces)}: keep that file and its bindings until this one is approved`);
     }
   });
   lines.push(
