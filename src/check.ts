@@ -219,6 +219,14 @@ export function wavFindings(info: WavInfo, profile: Profile = huaweiPrivateNumbe
       );
     }
   }
+  if (fmt && fmt.fmtSize === 17) {
+    errors.push(
+      finding(
+        'header-size-mismatch',
+        `The fmt chunk is 17 bytes: a format takes 16, or 18 and more with its cbSize; a parser that reads 18 takes the pad byte for part of the format. ${CONVERT_HINT}`,
+      ),
+    );
+  }
   if (fmt && fmt.extraFormatBytes !== null && 18 + fmt.extraFormatBytes > fmt.fmtSize) {
     errors.push(
       finding(
