@@ -55,9 +55,9 @@ describe('a prompt from conversion to the old version retired', () => {
     expect(res.stdout).toContain('promptprep review <file> submitted');
     ({ json } = await p.status());
     expect(json.prompts[0]).toMatchObject({ state: 'awaiting-upload', platformName: 'wait_voice1.wav' });
-    // Nothing more to stage.
+    // Nothing new to stage; the checklist still lists what waits in the outbox.
     res = ok(await p.run(['upload']));
-    expect(res.stdout).toContain('Nothing to upload');
+    expect(res.stdout).toContain(`[ ] 1. ${staged1}   (staged earlier, not yet recorded as submitted)`);
 
     // Approving before submitting is refused: exit 2, one clear sentence, nothing changed.
     res = ok(await p.run(['review', 'wait_voice1.wav', 'approved']), 2);
@@ -80,7 +80,9 @@ describe('a prompt from conversion to the old version retired', () => {
     res = ok(await p.run(['upload']));
     const staged2 = p.path('outbox', 'wait_voice1-v2.wav');
     expect(await fs.readFile(staged2)).toEqual(await fs.readFile(p.path('prompts', 'wait_voice1.wav')));
-    expect(await fs.readFile(staged1)).not.toEqual(await fs.readFile(staged2));
+    // The approved version 1 is no longer to upload: the outbox holds only the checklist.
+    expect(await fs.readdir(p.path('outbox'))).toEqual(['wait_voice1-v2.wav']);
+    expect(res.stdout).toContain('Taken out of outbox/ (submitted or replaced since): wait_voice1.wav');
     expect(res.stdout).toContain(`[ ] 1. ${staged2}`);
     expect(res.stdout).toMatch(/scene: callerHintTone\s+version: 2/);
     expect(res.stdout).toContain('replaces wait_voice1.wav: keep that file and its bindings until this one is approved');
@@ -140,7 +142,7 @@ describe('a prompt from conversion to the old version retired', () => {
     expect(ledgerViolations(p.ledgerFile)).toEqual([]);
   });
 
-  it('a second version staged before the first was submitted gets its own name', async () => {
+  it('a second version staged before the first was submitted gets its own name and replaces it in the outbox', async () => {
     const p = await project();
     await p.source('x.wav', { frequency: 500 });
     ok(await p.convert());
@@ -149,8 +151,15 @@ describe('a prompt from conversion to the old version retired', () => {
     ok(await p.convert());
     const res = ok(await p.run(['upload', '--json']));
     const staged = JSON.parse(res.stdout) as { staged: { name: string; version: number; platformName: string; replaces: string | null }[]; problems: unknown[] };
-    expect(staged).toMatchObject({ staged: [{ name: 'x.wav', version: 2, platformName: 'x-v2.wav', replaces: null }], problems: [] });
-    expect((await fs.readdir(p.path('outbox'))).sort()).toEqual(['x-v2.wav', 'x.wav']);
+    expect(staged).toMatchObject({ staged: [{ name: 'x.wav', version: 2, platformName: 'x-v2.wav', replaces: null, earlier: false }], removed: ['x.wav'], problems: [] });
+    expect(staged.staged).toHaveLength(1);
+    expect(await fs.readdir(p.path('outbox'))).toEqual(['x-v2.wav']);
+    // Version 1 was never submitted: it is superseded, not left waiting.
+    const { json } = await p.status();
+    expect(json.prompts[0]).toMatchObject({ version: 2, state: 'awaiting-upload' });
+    const ledger = Ledger.open(p.ledgerFile, { readonly: true });
+    expect(ledger.findVersion('x.wav', PLATFORM, 1)).toMatchObject({ state: 'superseded', reason: 'replaced by version 2 (x-v2.wav) before it was submitted' });
+    ledger.close();
   });
 });
 

@@ -141,3 +141,36 @@ describe('the config is the truth for scene and description', () => {
     expect(currentPromptInfo({}, 'b.wav', { scene: null, description: 'kept' })).toMatchObject({ scene: null, description: 'kept' });
   });
 });
+
+describe('the console outbox holds exactly the checklist', () => {
+  it('a second upload leaves only what the checklist lists; a file it did not stage is left alone', async () => {
+    const p = await project();
+    for (const [i, n] of ['a.wav', 'b.wav', 'c.wav', 'd.wav'].entries()) await p.source(n, { frequency: 300 + 100 * i });
+    ok(await p.convert());
+    let res = ok(await p.run(['upload']));
+    expect((await fs.readdir(p.path('outbox'))).sort()).toEqual(['a.wav', 'b.wav', 'c.wav', 'd.wav']);
+    await fs.writeFile(p.path('outbox', 'notes.txt'), 'mine\n');
+    for (const n of ['a.wav', 'b.wav', 'c.wav']) ok(await p.run(['review', n, 'submitted']));
+    for (const n of ['a.wav', 'b.wav']) ok(await p.run(['review', n, 'approved']));
+    // New recordings of a and b.
+    await p.source('a.wav', { frequency: 1000 });
+    await p.source('b.wav', { frequency: 1100 });
+    ok(await p.convert());
+    // d.wav was staged by the first upload and deleted by hand since: staged again.
+    await fs.rm(p.path('outbox', 'd.wav'));
+
+    res = ok(await p.run(['upload']));
+    const listed = [...res.stdout.matchAll(/^\[ \] \d+\. (.+?)(?: {3}\(staged earlier.*\))?$/gm)].map((m) => path.basename(m[1]!));
+    expect(listed.sort()).toEqual(['a-v2.wav', 'b-v2.wav', 'd.wav']);
+    expect(res.stdout).toContain(`${p.path('outbox', 'd.wav')}   (staged earlier, not yet recorded as submitted)`);
+    expect(res.stdout).toContain('Taken out of outbox/ (submitted or replaced since): a.wav, b.wav, c.wav');
+    expect((await fs.readdir(p.path('outbox'))).sort()).toEqual(['a-v2.wav', 'b-v2.wav', 'd.wav', 'notes.txt']);
+    expect(await fs.readFile(p.path('outbox', 'd.wav'))).toEqual(await fs.readFile(p.path('prompts', 'd.wav')));
+
+    // Once everything is submitted, the outbox is empty of prompts.
+    for (const n of ['a-v2.wav', 'b-v2.wav', 'd.wav']) ok(await p.run(['review', n, 'submitted']));
+    res = ok(await p.run(['upload']));
+    expect(res.stdout).toContain('Nothing to upload');
+    expect(await fs.readdir(p.path('outbox'))).toEqual(['notes.txt']);
+  });
+});

@@ -423,6 +423,11 @@ export class Ledger {
     });
   }
 
+  /** Whether some version was given this platform file name (a file promptprep staged). */
+  isPlatformName(name: string): boolean {
+    return this.prepare('SELECT 1 FROM versions WHERE platform_name = ?').get(name) !== undefined;
+  }
+
   events(name: string): { version: number; platform: string; from: string | null; to: string; actor: string; reason: string | null; at: string }[] {
     return this.prepare(
       `SELECT v.number AS version, e.platform, e.from_state AS "from", e.to_state AS "to", e.actor, e.reason, e.at
