@@ -33,6 +33,8 @@ export interface CecUploadOptions {
   /** Uploads in flight at once (the client still keeps to 10 requests a second). Default 4. */
   concurrency?: number;
   logger?: Logger;
+  /** Only versions this accepts are uploaded (or reported); default all. */
+  include?: (v: VersionRow) => boolean;
   /** Scene (for the voiceType) as the config gives it now (see currentPromptInfo). */
   promptInfo?: StatusQuery['promptInfo'];
 }
@@ -49,12 +51,13 @@ export async function uploadToCec(o: CecUploadOptions): Promise<UploadOutcome> {
   await Promise.all(
     rows.map((row) =>
       limit(async () => {
+        if (row.state !== 'uploading' && row.state !== 'prepared') return;
+        const v = { ...o.ledger.findVersion(row.name, CEC_PLATFORM, row.version), scene: row.scene };
+        if (o.include && !o.include(v)) return;
         if (row.state === 'uploading') {
           outcome.needsAttention.push({ name: row.name, version: row.version, message: row.attention ?? 'an earlier upload was interrupted' });
           return;
         }
-        if (row.state !== 'prepared') return;
-        const v = { ...o.ledger.findVersion(row.name, CEC_PLATFORM, row.version), scene: row.scene };
         const res = await uploadOne(v, o, logger);
         if ('fileId' in res) outcome.uploaded.push(res);
         else if (res.interrupted) outcome.needsAttention.push({ name: res.name, version: res.version, message: res.message });
@@ -104,12 +107,10 @@ async function uploadOne(
     if (err instanceof CecError && err.ambiguous) {
       // It may be on the platform already: stay "uploading" for a person to check.
       o.ledger.noteError(v.versionId, CEC_PLATFORM, message, 'upload');
-      logger.warn({ event: 'upload-unknown', name: v.name, version: v.number }, `${v.name} v${v.number}: ${message}`);
       return { name: v.name, version: v.number, message, interrupted: true };
     }
     // The platform said no (or never answered): back to prepared, with its words on record.
     o.ledger.transition({ name: v.name, version: v.number, platform: CEC_PLATFORM, to: 'prepared', actor: 'upload', lastError: message });
-    logger.warn({ event: 'upload-failed', name: v.name, version: v.number }, `${v.name} v${v.number}: ${message}`);
     return { name: v.name, version: v.number, message };
   }
   o.ledger.transition({ name: v.name, version: v.number, platform: CEC_PLATFORM, to: 'in-review', actor: 'upload', remoteId: fileId });

@@ -99,7 +99,7 @@ Examples:
       if (flags.upload && ledger) {
         try {
           const { startCecUploads } = await import('../cec/watch-uploads.js');
-          uploads = await startCecUploads(config, ledger, logger);
+          uploads = await startCecUploads(config, ledger, logger, { root: root ?? config.watch.root });
         } catch (err) {
           ledger.close();
           throw new UsageError((err as Error).message);
