@@ -9,6 +9,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { checkWavBytes, NOT_WHOLE_CODES, wavFindings } from './check.js';
 import { cutWithFade, largeGainWarning, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
+import { DOWNMIX_ABOVE_CHANNELS, finishDownmix } from './downmix.js';
 import { ffmpegFeatures, ffmpegNeeds, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
 import { naturalOutputName, suggestFileName, validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
@@ -555,8 +556,16 @@ async function decodeGroup(
   try {
     const jobs: DecodeJob[] = group.map((p, i) => {
       const cap = decodeCap(p, r);
-      const encoding = needsSamples(p, r) ? 's16le' : 'alaw';
-      return { source: p.item.source, rawPath: path.join(tmpDir, `${i}.${encoding}`), encoding, ...(cap !== undefined ? { maxSeconds: cap } : {}) };
+      // Surround sources: a float mix and the unmixed channels, finished by downmix.ts.
+      const surround = surroundChannels(p) > 0;
+      const encoding = surround ? 'f32le' : needsSamples(p, r) ? 's16le' : 'alaw';
+      return {
+        source: p.item.source,
+        rawPath: path.join(tmpDir, `${i}.${encoding}`),
+        encoding,
+        ...(surround ? { downmix: { referencePath: path.join(tmpDir, `${i}.channels.s16le`) } } : {}),
+        ...(cap !== undefined ? { maxSeconds: cap } : {}),
+      };
     });
     const plan = buildDecodePlan(jobs, {
       sampleRate: r.profile.sampleRate,
@@ -576,6 +585,13 @@ async function decodeGroup(
     for (const [i, p] of group.entries()) {
       const job = jobs[i] as DecodeJob;
       const raw = await fs.readFile(job.rawPath);
+      if (job.downmix) {
+        const channels = await fs.readFile(job.downmix.referencePath);
+        const mix = finishDownmix(float32(raw), int16(channels), surroundChannels(p), r.profile.sampleRate, r.analysis);
+        if (mix.warning) p.warnings.push(mix.warning);
+        decoded.push({ p, audio: { samples: mix.samples } });
+        continue;
+      }
       decoded.push({
         p,
         audio: job.encoding === 'alaw' ? { codes: raw } : { samples: new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1) },
@@ -585,6 +601,21 @@ async function decodeGroup(
   } finally {
     await fs.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** The channel count of a source that gets the dialogue-keeping downmix (downmix.ts), else 0. */
+function surroundChannels(p: Pending): number {
+  return p.probe.kind === 'audio' && p.probe.channels > DOWNMIX_ABOVE_CHANNELS ? p.probe.channels : 0;
+}
+
+function int16(raw: Buffer): Int16Array {
+  const b = raw.byteOffset % 2 === 0 ? raw : Buffer.from(raw);
+  return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
+}
+
+function float32(raw: Buffer): Float32Array {
+  const b = raw.byteOffset % 4 === 0 ? raw : Buffer.from(raw);
+  return new Float32Array(b.buffer, b.byteOffset, b.length >> 2);
 }
 
 /**

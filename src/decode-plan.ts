@@ -1,3 +1,5 @@
+import { DOWNMIX_FILTERS } from './downmix.js';
+
 /**
  * Building an ffmpeg decode, as data: which sources, which filters, where the raw samples
  * go. Kept apart from running it (ffmpeg.ts) so the command is testable without a process
@@ -18,7 +20,7 @@ export interface DecodeOptions {
  * A-law codes straight from ffmpeg's pcm_alaw encoder (the same table as ours, see
  * alaw.ts), which spares a faithful conversion the encoding and half the bytes.
  */
-export type RawEncoding = 's16le' | 'alaw';
+export type RawEncoding = 's16le' | 'alaw' | 'f32le';
 
 export interface DecodePlanOutput {
   inputIndex: number;
@@ -27,6 +29,8 @@ export interface DecodePlanOutput {
   filters: string[];
   /** Stop decoding after this many seconds (keeps memory bounded for over-long sources). */
   maxSeconds?: number;
+  /** Keep the source's channels (no downmix): the per-channel reference of a downmix. */
+  keepChannels?: boolean;
 }
 
 export interface DecodePlan {
@@ -42,6 +46,11 @@ export interface DecodeJob {
   /** Default 's16le'. */
   encoding?: RawEncoding;
   maxSeconds?: number;
+  /**
+   * Downmix with the dialogue-keeping matrix (downmix.ts) instead of ffmpeg's default, and
+   * write the source's own channels, unmixed, here too, for measuring what the mix did.
+   */
+  downmix?: { referencePath: string };
 }
 
 /** The filter chain for one source. It depends on the options only, never on the batch. */
@@ -70,12 +79,17 @@ export function buildDecodePlan(jobs: DecodeJob[], options: DecodeOptions): Deco
     sampleRate: options.sampleRate,
     channels: options.channels,
     inputs: jobs.map((j) => ({ path: j.source })),
-    outputs: jobs.map((j, i) => ({
-      inputIndex: i,
-      rawPath: j.rawPath,
-      encoding: j.encoding ?? 's16le',
-      filters,
-      ...(j.maxSeconds !== undefined ? { maxSeconds: j.maxSeconds } : {}),
-    })),
+    outputs: jobs.flatMap((j, i): DecodePlanOutput[] => {
+      const cap = j.maxSeconds !== undefined ? { maxSeconds: j.maxSeconds } : {};
+      const main: DecodePlanOutput = {
+        inputIndex: i,
+        rawPath: j.rawPath,
+        encoding: j.encoding ?? 's16le',
+        filters: j.downmix ? [...DOWNMIX_FILTERS, ...filters] : filters,
+        ...cap,
+      };
+      if (!j.downmix) return [main];
+      return [main, { inputIndex: i, rawPath: j.downmix.referencePath, encoding: 's16le', filters, keepChannels: true, ...cap }];
+    }),
   };
 }

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { writeFileAtomic } from './atomic-write.js';
 import { cacheDir } from './cache-dir.js';
-import type { DecodePlan } from './decode-plan.js';
+import type { DecodePlan, RawEncoding } from './decode-plan.js';
 
 /**
  * The one module that knows how ffmpeg is found and driven (through fluent-ffmpeg).
@@ -48,7 +48,12 @@ export const BASE_NEEDS: readonly FfmpegNeed[] = [
   { kind: 'filter', name: 'aresample', for: 'resampling to the platform rate' },
   { kind: 'encoder', name: 'pcm_s16le', for: 'decoding to 16-bit samples' },
   { kind: 'encoder', name: 'pcm_alaw', for: 'encoding G.711 A-law' },
+  { kind: 'filter', name: 'aformat', for: 'downmixing surround sources' },
+  { kind: 'filter', name: 'pan', for: 'downmixing surround sources' },
+  { kind: 'encoder', name: 'pcm_f32le', for: 'downmixing surround sources' },
 ];
+
+const RAW_ENCODERS: Record<RawEncoding, string> = { s16le: 'pcm_s16le', alaw: 'pcm_alaw', f32le: 'pcm_f32le' };
 
 /** What a conversion with these options needs from ffmpeg. */
 export function ffmpegNeeds(options: { bandLimit?: boolean } = {}): FfmpegNeed[] {
@@ -458,12 +463,11 @@ export async function runDecodePlan(
       '-map_metadata',
       '-1',
       ...(out.filters.length > 0 ? ['-af', out.filters.join(',')] : []),
-      '-ac',
-      String(plan.channels),
+      ...(out.keepChannels ? [] : ['-ac', String(plan.channels)]),
       '-ar',
       String(plan.sampleRate),
       '-c:a',
-      out.encoding === 'alaw' ? 'pcm_alaw' : 'pcm_s16le',
+      RAW_ENCODERS[out.encoding],
       ...(out.maxSeconds !== undefined ? ['-t', out.maxSeconds.toFixed(6)] : []),
       '-f',
       out.encoding,

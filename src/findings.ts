@@ -50,7 +50,7 @@ export const CONVERT_ERROR_CODES = [
   'internal',
 ] as const;
 
-export const CONVERT_WARNING_CODES = ['cut-to-fit', 'normalize-peak-limited', 'normalize-silent', 'normalize-large-gain'] as const;
+export const CONVERT_WARNING_CODES = ['cut-to-fit', 'normalize-peak-limited', 'normalize-silent', 'normalize-large-gain', 'downmix-level'] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type WarningCode = (typeof WARNING_CODES)[number];

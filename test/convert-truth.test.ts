@@ -5,11 +5,15 @@
  * readable names for Chinese file names under --rename. Each runs the built CLI in a
  * temp folder on audio made by real ffmpeg.
  */
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { codec, exists, makeSource, makeVideoOnly, speechExpr } from './helpers/convert-audio.js';
+import { analyzeSamples } from '../src/audio-analysis.js';
+import { codec, exists, makeSource, makeVideoOnly, readPrompt, speechExpr } from './helpers/convert-audio.js';
+import { FFMPEG, runFfmpeg } from './helpers/ffmpeg.js';
 import { parseConvertJson, type ConvertJsonFile } from './helpers/convert-cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -128,5 +132,77 @@ describe('convert --dry-run fails what a real run fails', () => {
     expect(text.stdout).toMatch(/^FAILED +dry\/noise\.wav/m);
     expect(text.stdout).not.toMatch(/would convert dry\/(noise|notes|silent)/);
     expect(await exists(p('dry-out'))).toBe(false);
+  });
+});
+
+/** A 5.1 WAV (FL FR FC LFE BL BR) with the speech-like signal `expr` in the channels named, silence elsewhere. */
+async function make51(out: string, expr: string, channels: ('FL' | 'FR' | 'FC' | 'BL' | 'BR')[]): Promise<void> {
+  const order = ['FL', 'FR', 'FC', 'LFE', 'BL', 'BR'];
+  const exprs = order.map((c) => (channels.includes(c as never) ? expr : '0')).join('|');
+  await runFfmpeg(['-f', 'lavfi', '-i', `aevalsrc=exprs=${exprs}:c=5.1:s=48000:d=2`, '-c:a', 'pcm_s16le', '-fflags', '+bitexact', out]);
+}
+
+/** One channel of a source, as ffmpeg decodes it at 8 kHz (its level is what the prompt should keep). */
+async function channelLevel(file: string, channel: string): Promise<number> {
+  const { stdout } = await promisify(execFile)(
+    FFMPEG,
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', `file:${file}`, '-af', `pan=mono|c0=${channel}`, '-ar', '8000', '-f', 's16le', '-'],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const buf = Buffer.from(stdout);
+  return analyzeSamples(new Int16Array(buf.buffer, buf.byteOffset, buf.length >> 1), 8000).activeDb;
+}
+
+describe('convert: a 5.1 downmix keeps the dialogue level', () => {
+  let files: Map<string, ConvertJsonFile>;
+  beforeAll(async () => {
+    await fs.mkdir(p('surround'));
+    // Speech only in the centre channel, the way films and voice-over sessions deliver it.
+    await make51(p('surround', 'centre.wav'), speechExpr(-21), ['FC']);
+    // Loud speech on the front pair (a stereo mix inside 5.1): peaks near full scale.
+    await make51(p('surround', 'front-pair.wav'), speechExpr(-8), ['FL', 'FR']);
+    // The same loud speech in every channel but LFE: added up naively it would clip by far.
+    await make51(p('surround', 'everywhere.wav'), speechExpr(-8), ['FL', 'FR', 'FC', 'BL', 'BR']);
+    // Speech only in the left front channel: the mix is 6 dB down, and says so.
+    await make51(p('surround', 'left-only.wav'), speechExpr(-21), ['FL']);
+    // An ordinary loud stereo source: its downmix is ffmpeg's, unchanged.
+    await makeSource(p('surround', 'stereo.wav'), { seconds: 2, expr: speechExpr(-8), channels: 2, rate: 48000 });
+    files = new Map((await convertJson(['surround', '--out', 'surround-out'])).map((f) => [path.basename(f.source), f]));
+  });
+  const prompt = (name: string) => readPrompt(p('surround-out', `${path.basename(name, '.wav')}.wav`));
+
+  it('centre-only speech: the prompt is within 1 dB of the centre channel, no warning', async () => {
+    const source = await channelLevel(p('surround', 'centre.wav'), 'FC');
+    expect(source).toBeGreaterThan(-22);
+    expect(source).toBeLessThan(-20);
+    const out = await prompt('centre.wav');
+    expect(Math.abs(out.stats.activeDb - source), `prompt ${out.stats.activeDb} dBFS, centre ${source} dBFS`).toBeLessThan(1);
+    expect(files.get('centre.wav')?.warnings).toEqual([]);
+  });
+
+  it('loud front-pair speech and speech in every channel: same level as the source, no clipping', async () => {
+    for (const name of ['front-pair.wav', 'everywhere.wav']) {
+      const source = await channelLevel(p('surround', name), 'FL');
+      const out = await prompt(name);
+      expect(Math.abs(out.stats.activeDb - source), `${name}: prompt ${out.stats.activeDb} dBFS, source ${source} dBFS`).toBeLessThan(1);
+      expect(out.stats.clippedRuns, name).toBe(0);
+      expect(out.stats.peakDb, name).toBeLessThan(-0.5);
+      expect(files.get(name)?.warnings.map((w) => w.code), name).toEqual([]);
+    }
+  });
+
+  it('speech in one side channel only: a downmix-level warning with the change', async () => {
+    const f = files.get('left-only.wav');
+    expect(f?.status).toBe('converted');
+    const w = f?.warnings.find((x) => x.code === 'downmix-level');
+    expect(w?.message).toMatch(/6\.\d dB quieter/);
+  });
+
+  it('a loud stereo source is not boosted: same level, no clipping', async () => {
+    const source = await channelLevel(p('surround', 'stereo.wav'), 'FL');
+    const out = await prompt('stereo.wav');
+    expect(Math.abs(out.stats.activeDb - source)).toBeLessThan(1);
+    expect(out.stats.clippedRuns).toBe(0);
+    expect(files.get('stereo.wav')?.warnings).toEqual([]);
   });
 });

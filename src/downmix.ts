@@ -1,0 +1,108 @@
+import { analyzeSamples, type AnalysisOptions } from './audio-analysis.js';
+import { finding, type Finding } from './findings.js';
+
+/**
+ * Surround sources to the platform's mono, keeping the dialogue level.
+ *
+ * ffmpeg's default downmix scales the whole matrix down until its largest row adds up to
+ * 1, so a 5.1 source loses about 10.7 dB, and its centre channel (where films and
+ * voice-over sessions put the speech) comes out at 0.29 of its level. Here the centre
+ * goes through at full level, the front pair at half each (speech panned to the middle
+ * of a stereo pair keeps its level, never +3 dB), the surrounds at -9 dB each, LFE not
+ * at all (a telephone does not carry it). The mix is made in float, so nothing clips
+ * on the way; what it did is then measured against the source's own channels: it is
+ * never louder than the loudest of them (a source with the same signal in every
+ * channel would otherwise come out 8.7 dB up and clip) and, when it is quieter by more
+ * than DOWNMIX_WARN_DB (speech in one side channel only), a warning says so.
+ *
+ * Mono and stereo sources never come here: ffmpeg's own downmix already keeps their level.
+ */
+
+/** Filters before the common chain (decode-plan.ts). pan in float: its integer path clips. */
+export const DOWNMIX_FILTERS: readonly string[] = [
+  'aformat=sample_fmts=fltp',
+  'pan=mono|c0=FC+0.5*FL+0.5*FR+0.5*FLC+0.5*FRC+0.354*BL+0.354*BR+0.354*SL+0.354*SR+0.5*BC',
+];
+
+/** Sources with more channels than this get the dialogue-keeping downmix. */
+export const DOWNMIX_ABOVE_CHANNELS = 2;
+
+/** A downmix that moves the active speech level by more than this is reported. */
+export const DOWNMIX_WARN_DB = 3;
+
+/** Below this the mix counts as level with the source (measurement noise, not a change). */
+const LEVEL_TOLERANCE_DB = 0.1;
+
+export interface DownmixResult {
+  samples: Int16Array;
+  /** Active speech level of the loudest source channel, dBFS. */
+  sourceActiveDb: number;
+  /** Active speech level of the mono result, dBFS. */
+  outputActiveDb: number;
+  /** Gain applied to the mix to keep it level with the source (0 or negative). */
+  gainDb: number;
+  warning: Finding | null;
+}
+
+/**
+ * From the float mix (ffmpeg's f32le, full scale 1.0) and the source's channels at the
+ * same rate through the same filters (16-bit, interleaved) to the 16-bit mono result.
+ */
+export function finishDownmix(
+  mix: Float32Array,
+  reference: Int16Array,
+  channels: number,
+  sampleRate: number,
+  analysis: AnalysisOptions,
+): DownmixResult {
+  const sourceActiveDb = loudestChannelDb(reference, channels, sampleRate, analysis);
+  let peak = 0;
+  for (let i = 0; i < mix.length; i++) {
+    const a = Math.abs(mix[i] as number);
+    if (a > peak) peak = a;
+  }
+  // Measured at -12 dB so that a mix over full scale is measured, not clipped.
+  const MEASURE_DB = 12;
+  const mixActiveDb = analyzeSamples(toInt16(mix, Math.pow(10, -MEASURE_DB / 20)), sampleRate, analysis).activeDb + MEASURE_DB;
+  let gainDb = 0;
+  if (Number.isFinite(sourceActiveDb) && Number.isFinite(mixActiveDb) && mixActiveDb > sourceActiveDb + LEVEL_TOLERANCE_DB) {
+    gainDb = sourceActiveDb - mixActiveDb;
+  }
+  // Never past full scale, whatever the channels added up to.
+  const ceiling = 32767 / 32768;
+  if (peak * Math.pow(10, gainDb / 20) > ceiling) gainDb = 20 * Math.log10(ceiling / peak);
+  const samples = toInt16(mix, Math.pow(10, gainDb / 20));
+  const outputActiveDb = mixActiveDb + gainDb;
+  let warning: Finding | null = null;
+  const change = outputActiveDb - sourceActiveDb;
+  if (Number.isFinite(change) && Math.abs(change) > DOWNMIX_WARN_DB) {
+    warning = finding(
+      'downmix-level',
+      `The ${channels}-channel source was mixed down to mono, and its speech came out ${Math.abs(change).toFixed(1)} dB ${change < 0 ? 'quieter' : 'louder'} than in its loudest channel (${outputActiveDb.toFixed(1)} dBFS instead of ${sourceActiveDb.toFixed(1)} dBFS)${change < 0 ? ': the speech is not in the centre or front channels. Export a mono or centre-channel mix, or convert with --normalize' : ''}.`,
+    );
+  }
+  return { samples, sourceActiveDb, outputActiveDb, gainDb, warning };
+}
+
+function toInt16(x: Float32Array, gain: number): Int16Array {
+  const out = new Int16Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    // ffmpeg's float to 16-bit: scale by 32768, round, clip.
+    const v = Math.round((x[i] as number) * gain * 32768);
+    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
+  return out;
+}
+
+function loudestChannelDb(interleaved: Int16Array, channels: number, sampleRate: number, analysis: AnalysisOptions): number {
+  if (channels < 1 || interleaved.length % channels !== 0) return -Infinity;
+  const frames = interleaved.length / channels;
+  let loudest = -Infinity;
+  const one = new Int16Array(frames);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < frames; i++) one[i] = interleaved[i * channels + c] as number;
+    const db = analyzeSamples(one, sampleRate, analysis).activeDb;
+    if (db > loudest) loudest = db;
+  }
+  return loudest;
+}
