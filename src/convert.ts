@@ -19,7 +19,7 @@ import type { Scene } from './scenes.js';
 import { inShard, type Shard } from './shard.js';
 import { probeSource, type SourceProbe } from './source-probe.js';
 import { VERSION } from './version.js';
-import { exists } from './fs-util.js';
+import { exists, fitFileName } from './fs-util.js';
 import { walkInputs } from './walk.js';
 import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 
@@ -183,7 +183,7 @@ function outputKey(r: Resolved, ffmpegVersion: string | null, soxr: boolean | nu
 
 /** The per-output record beside each prompt: `<dir>/.promptprep/<name>.json`. */
 export function statsPathFor(output: string): string {
-  return path.join(path.dirname(output), '.promptprep', `${path.basename(output)}.json`);
+  return path.join(path.dirname(output), '.promptprep', fitFileName(path.basename(output), '.json'));
 }
 
 export interface StatsRecord {

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { statsPathFor } from '../src/convert.js';
 import { fitFileName, NAME_MAX_BYTES, truncateUtf8 } from '../src/fs-util.js';
 import { ANSI, runCli, runCliOnTty } from './helpers/cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -49,6 +50,12 @@ describe('fitFileName', () => {
     // A suffix that leaves no room is cut too.
     const huge = fitFileName('a', `.${'长'.repeat(100)}`);
     expect(bytes(huge)).toBeLessThanOrEqual(NAME_MAX_BYTES);
+  });
+
+  it('fits the stats record of an output whose name is at the limit', () => {
+    const output = path.join('ready', `${'p'.repeat(NAME_MAX_BYTES - 4)}.wav`);
+    expect(bytes(path.basename(statsPathFor(output)))).toBeLessThanOrEqual(NAME_MAX_BYTES);
+    expect(statsPathFor(path.join('ready', 'a.wav'))).toBe(path.join('ready', '.promptprep', 'a.wav.json'));
   });
 
   it('never splits a character', () => {
