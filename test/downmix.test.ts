@@ -1,0 +1,74 @@
+/** The dialogue-keeping downmix's in-process half (downmix.ts) and its place in a decode plan. */
+import { describe, expect, it } from 'vitest';
+import { analyzeSamples, defaultAnalysisOptions } from '../src/audio-analysis.js';
+import { buildDecodePlan } from '../src/decode-plan.js';
+import { DOWNMIX_FILTERS, finishDownmix } from '../src/downmix.js';
+
+const RATE = 8000;
+
+/** Syllable-like bursts of a 300 Hz tone at `amp` (full scale 1), `seconds` long. */
+function speech(amp: number, seconds = 1): Float32Array {
+  const out = new Float32Array(RATE * seconds);
+  for (let i = 0; i < out.length; i++) {
+    const t = i / RATE;
+    out[i] = amp * Math.sin(2 * Math.PI * 300 * t) * (Math.sin(2 * Math.PI * 2.5 * t) > 0 ? 1 : 0);
+  }
+  return out;
+}
+
+/** Interleaved 16-bit channels, each `gains[c]` times `signal`. */
+function channels(signal: Float32Array, gains: number[]): Int16Array {
+  const out = new Int16Array(signal.length * gains.length);
+  for (let i = 0; i < signal.length; i++) {
+    gains.forEach((g, c) => (out[i * gains.length + c] = Math.round((signal[i] as number) * g * 32768)));
+  }
+  return out;
+}
+
+const scaled = (x: Float32Array, g: number): Float32Array => x.map((v) => v * g);
+const activeDb = (x: Int16Array): number => analyzeSamples(x, RATE, defaultAnalysisOptions).activeDb;
+
+describe('finishDownmix', () => {
+  it('a mix level with the loudest channel passes unchanged, with no warning', () => {
+    const s = speech(0.1);
+    const r = finishDownmix(s, channels(s, [0, 0, 1, 0, 0, 0]), 6, RATE, defaultAnalysisOptions);
+    expect(r.gainDb).toBe(0);
+    expect(r.warning).toBeNull();
+    expect(Math.abs(activeDb(r.samples) - r.sourceActiveDb)).toBeLessThan(0.1);
+  });
+
+  it('a mix louder than any channel (the same speech everywhere) is brought back to that level, unclipped', () => {
+    const s = speech(0.5);
+    const mix = scaled(s, 2.71); // 1 + 0.5 + 0.5 + 0.354 * 2: the matrix on identical channels
+    const r = finishDownmix(mix, channels(s, [1, 1, 1, 1, 1, 1]), 6, RATE, defaultAnalysisOptions);
+    expect(r.gainDb).toBeCloseTo(-20 * Math.log10(2.71), 1);
+    expect(Math.abs(activeDb(r.samples) - r.sourceActiveDb)).toBeLessThan(0.2);
+    expect(r.warning).toBeNull();
+    expect(analyzeSamples(r.samples, RATE).clippedRuns).toBe(0);
+  });
+
+  it('a mix 6 dB under the loudest channel (speech in one side) warns downmix-level', () => {
+    const s = speech(0.1);
+    const r = finishDownmix(scaled(s, 0.5), channels(s, [1, 0, 0, 0, 0, 0]), 6, RATE, defaultAnalysisOptions);
+    expect(r.gainDb).toBe(0);
+    expect(r.warning?.code).toBe('downmix-level');
+    expect(r.warning?.message).toMatch(/6\.0 dB quieter/);
+  });
+});
+
+describe('buildDecodePlan with a downmix', () => {
+  it('one input, two outputs: the float mix (matrix first) and the unmixed channels', () => {
+    const plan = buildDecodePlan([{ source: 'x.wav', rawPath: 'x.f32le', encoding: 'f32le', downmix: { referencePath: 'x.ch' }, maxSeconds: 5 }], {
+      sampleRate: 8000,
+      channels: 1,
+      soxr: false,
+      bandLimit: false,
+    });
+    expect(plan.inputs).toEqual([{ path: 'x.wav' }]);
+    const [mix, ref] = plan.outputs;
+    expect(mix).toMatchObject({ inputIndex: 0, rawPath: 'x.f32le', encoding: 'f32le', maxSeconds: 5 });
+    expect(mix?.filters.slice(0, DOWNMIX_FILTERS.length)).toEqual(DOWNMIX_FILTERS);
+    expect(ref).toMatchObject({ inputIndex: 0, rawPath: 'x.ch', encoding: 's16le', keepChannels: true, maxSeconds: 5 });
+    expect(ref?.filters).toEqual(mix?.filters.slice(DOWNMIX_FILTERS.length));
+  });
+});
