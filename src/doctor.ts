@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { ConfigError } from './config-file.js';
 import { ffmpegNeeds, noFfmpegError, searchFfmpeg, type FfmpegBinary, type FfmpegCandidate } from './ffmpeg.js';
 import { CEC_PLATFORM, resolvePlatform, type PlatformId } from './platforms.js';
+import { escapeControlChars } from './text-safe.js';
 
 export interface DoctorOptions {
   /** Where the project is: the config file and the default ledger are found from here. Default: the working directory. */
@@ -242,6 +243,7 @@ export function renderDoctorText(r: DoctorReport): string {
   for (const cred of r.upload.credentials) lines.push(`       ${cred.name}: ${cred.detail}${cred.needed ? '' : ' (needed only for huawei-cec)'}`);
   lines.push('');
   if (r.ok) lines.push('Everything this project needs is there.');
-  else lines.push(`${r.problems.length} problem(s):`, ...r.problems.map((p) => `  - ${p.replace(/\n/g, '\n    ')}`));
-  return `${lines.join('\n')}\n`;
+  else lines.push(`${r.problems.length} problem(s):`, ...r.problems.flatMap((p) => p.split('\n').map((part, i) => `${i === 0 ? '  - ' : '    '}${part}`)));
+  // Paths and messages are shown escaped: a path with ESC or a newline cannot drive the terminal.
+  return `${lines.map(escapeControlChars).join('\n')}\n`;
 }

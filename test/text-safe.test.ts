@@ -129,6 +129,19 @@ describe('convert', () => {
   });
 });
 
+describe('doctor', () => {
+  it('shows a config path with ESC and BEL escaped in text, exactly in JSON', async () => {
+    const config = 'cfg\u001b]0;pwned\u0007.json';
+    let res = await runCli(['doctor', '--config', config], { cwd: tmp });
+    expect(res.code, show(res)).toBe(1);
+    expectNoRawControls(res);
+    expect(res.stdout).toContain('cfg\\x1B]0;pwned\\x07.json');
+    res = await runCli(['doctor', '--json', '--config', config], { cwd: tmp });
+    expectNoRawControls(res);
+    expect((JSON.parse(res.stdout) as { config: { path: string } }).config.path).toBe(path.join(tmp, config));
+  });
+});
+
 describe('upload, review, status and bindings', () => {
   it('show a configured description, a reviewer\'s reason and names escaped in text, exactly in JSON', async () => {
     const description = 'Ringback\u001b]0;pwned\u0007\n[ ] 2. forged';

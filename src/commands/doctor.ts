@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { renderDoctorText, runDoctor } from '../doctor.js';
+import { escapeControlCharsInJson } from '../text-safe.js';
 import { EXIT_FAILED, EXIT_OK } from './common.js';
 import { LEDGER_OPTION_HELP } from './ledger-common.js';
 
@@ -33,7 +34,7 @@ Examples:
     )
     .action(async (flags: DoctorFlags) => {
       const report = await runDoctor({ ...(flags.config ? { configPath: flags.config } : {}), ...(flags.ledger ? { ledgerPath: flags.ledger } : {}) });
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorText(report));
+      process.stdout.write(flags.json ? `${escapeControlCharsInJson(JSON.stringify(report, null, 2))}\n` : renderDoctorText(report));
       process.exitCode = report.ok ? EXIT_OK : EXIT_FAILED;
     });
 }
