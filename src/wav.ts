@@ -68,18 +68,31 @@ export const MAX_LISTED_CHUNKS = 8;
 
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
-/** A byte range the walker needs next; the answer is those bytes, or null when they are not at hand. */
+/** A byte range the walker needs next. */
 export interface WavRead {
   offset: number;
   length: number;
 }
 
+/** The driver's answer: bytes of the file from `start`, covering the range asked for; null when they are not at hand. */
+interface WavWindow {
+  start: number;
+  bytes: Buffer;
+}
+
+// Chunk ids as little-endian 32-bit numbers: millions of chunks are compared without a string each.
+const ID_FMT = 0x20746d66; // "fmt "
+const ID_FACT = 0x74636166; // "fact"
+const ID_DATA = 0x61746164; // "data"
+
 /**
  * The chunk walker, as a generator of reads so that one implementation serves bytes in
- * memory (parseWav) and a file on disk (readWavInfo). It asks only for the RIFF header,
- * chunk headers and the small fmt/fact payloads, and keeps a bounded amount per chunk.
+ * memory (parseWav: one window, the whole buffer) and a file on disk (readWavInfo: a
+ * small window moved by positioned reads). It asks only for the RIFF header, chunk
+ * headers and the small fmt/fact payloads, walks every chunk inside the window at hand
+ * without yielding, and keeps a bounded amount per file however many chunks it holds.
  */
-function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> {
+function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | null> {
   const info: WavInfo = {
     fileSize,
     declaredRiffSize: null,
@@ -97,9 +110,23 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> 
     factSampleCount: null,
     problems: [],
   };
-  const head = yield { offset: 0, length: Math.min(12, fileSize) };
-  if (fileSize < 12 || !head || head.length < 12) {
-    const start = (head ?? Buffer.alloc(0)).subarray(0, 4).toString('latin1');
+  let win: Buffer = Buffer.alloc(0);
+  let winStart = 0;
+  /** Make [offset, offset + length) available in `win`; false when the driver cannot. */
+  function* need(offset: number, length: number): Generator<WavRead, boolean, WavWindow | null> {
+    if (offset >= winStart && offset + length <= winStart + win.length) return true;
+    const w = yield { offset, length };
+    if (!w || offset < w.start || offset + length > w.start + w.bytes.length) return false;
+    win = w.bytes;
+    winStart = w.start;
+    return true;
+  }
+
+  const headLength = Math.min(12, fileSize);
+  const haveHead = yield* need(0, headLength);
+  const head = haveHead ? win.subarray(-winStart, -winStart + headLength) : Buffer.alloc(0);
+  if (fileSize < 12 || head.length < 12) {
+    const start = head.subarray(0, 4).toString('latin1');
     if (fileSize > 0 && fileSize < 12 && start === 'RIFF'.slice(0, start.length)) {
       info.problems.push({ kind: 'truncated', detail: `the file ends after ${fileSize} bytes, inside the 12-byte RIFF header` });
     } else {
@@ -119,30 +146,40 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> 
   let unknownRest = false;
   let pos = 12;
   while (pos + 8 <= fileSize) {
-    const h = yield { offset: pos, length: 8 };
-    if (!h || h.length < 8) {
+    pos = skipExtraChunks(info, win, winStart, pos);
+    if (pos + 8 > fileSize) break;
+    if ((pos < winStart || pos + 8 > winStart + win.length) && !(yield* need(pos, 8))) {
       unknownRest = true;
       break;
     }
-    const id = h.toString('latin1', 0, 4);
-    const size = h.readUInt32LE(4);
-    const chunk: WavChunk = { id, offset: pos, size };
+    const at = pos - winStart;
+    const idNum = win.readUInt32LE(at);
+    const size = win.readUInt32LE(at + 4);
     info.chunkCount++;
-    if (info.chunks.length < MAX_LISTED_CHUNKS) info.chunks.push(chunk);
+    const listed = info.chunks.length < MAX_LISTED_CHUNKS;
+    const extra = idNum !== ID_FMT && idNum !== ID_FACT && idNum !== ID_DATA;
+    const listedExtra = extra && info.extraChunks.length < MAX_LISTED_CHUNKS;
+    if (listed || listedExtra) {
+      const chunk: WavChunk = { id: win.toString('latin1', at, at + 4), offset: pos, size };
+      if (listed) info.chunks.push(chunk);
+      if (listedExtra) info.extraChunks.push(chunk);
+    }
+    if (extra) info.extraChunkCount++;
     const payload = pos + 8;
     const runsPast = payload + size > fileSize;
-    if (id === 'fmt ') {
+    if (idNum === ID_FMT) {
       if (++info.counts.fmt === 1) {
         if (size < 16) {
           info.problems.push({ kind: 'truncated', detail: `the fmt chunk is ${size} bytes, shorter than the 16 a format needs` });
         } else if (payload + 16 > fileSize) {
           info.problems.push({ kind: 'truncated', detail: 'the file ends inside the fmt chunk' });
         } else {
-          const b = yield { offset: payload, length: Math.min(size, 40, fileSize - payload) };
-          if (!b || b.length < 16) {
+          const length = Math.min(size, 40, fileSize - payload);
+          if (!(yield* need(payload, length))) {
             unknownRest = true;
             break;
           }
+          const b = win.subarray(payload - winStart, payload - winStart + length);
           const formatTag = b.readUInt16LE(0);
           const effective = formatTag === WAVE_FORMAT_EXTENSIBLE && b.length >= 40 ? b.readUInt16LE(24) : formatTag;
           info.format = {
@@ -158,16 +195,15 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> 
           };
         }
       }
-    } else if (id === 'fact') {
+    } else if (idNum === ID_FACT) {
       if (++info.counts.fact === 1 && size >= 4 && payload + 4 <= fileSize) {
-        const b = yield { offset: payload, length: 4 };
-        if (!b || b.length < 4) {
+        if (!(yield* need(payload, 4))) {
           unknownRest = true;
           break;
         }
-        info.factSampleCount = b.readUInt32LE(0);
+        info.factSampleCount = win.readUInt32LE(payload - winStart);
       }
-    } else if (id === 'data') {
+    } else if (idNum === ID_DATA) {
       if (++info.counts.data === 1) {
         if (info.counts.fmt === 0) info.dataBeforeFmt = true;
         info.dataOffset = payload;
@@ -192,12 +228,10 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> 
           break;
         }
       }
-    } else {
-      info.extraChunkCount++;
-      if (info.extraChunks.length < MAX_LISTED_CHUNKS) info.extraChunks.push(chunk);
     }
     if (runsPast) {
       if (!info.problems.some((p) => p.kind === 'truncated')) {
+        const id = win.toString('latin1', at, at + 4);
         info.problems.push({ kind: 'truncated', detail: `the ${JSON.stringify(id)} chunk runs past the end of the file` });
       }
       break;
@@ -224,16 +258,44 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, Buffer | null> 
 }
 
 /**
+ * Count and step over consecutive chunks other than fmt/fact/data that lie whole in the
+ * window, in a plain loop (the hot path of a file of a million tiny chunks); returns
+ * where the walker takes over: a known chunk, the window's end, or a chunk that runs past
+ * the end of the file (which the walker reports).
+ */
+function skipExtraChunks(info: WavInfo, win: Buffer, winStart: number, pos: number): number {
+  const end = Math.min(info.fileSize, winStart + win.length);
+  if (pos < winStart) return pos;
+  while (pos + 8 <= end) {
+    const at = pos - winStart;
+    const idNum = (win[at]! | (win[at + 1]! << 8) | (win[at + 2]! << 16) | (win[at + 3]! << 24)) >>> 0;
+    if (idNum === ID_FMT || idNum === ID_FACT || idNum === ID_DATA) return pos;
+    const size = (win[at + 4]! | (win[at + 5]! << 8) | (win[at + 6]! << 16) | (win[at + 7]! << 24)) >>> 0;
+    if (pos + 8 + size > info.fileSize) return pos;
+    info.chunkCount++;
+    info.extraChunkCount++;
+    if (info.extraChunks.length < MAX_LISTED_CHUNKS) {
+      const chunk: WavChunk = { id: win.toString('latin1', at, at + 4), offset: pos, size };
+      info.extraChunks.push(chunk);
+      if (info.chunks.length < MAX_LISTED_CHUNKS) info.chunks.push(chunk);
+    }
+    pos += 8 + size + (size & 1);
+  }
+  return pos;
+}
+
+/**
  * Parse a WAV header from `buf`, which holds the first bytes of a file of `fileSize`
  * bytes (the whole file, or a prefix large enough for the header).
  */
 export function parseWav(buf: Uint8Array, fileSize: number): WavInfo {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const whole: WavWindow = { start: 0, bytes: view };
   const walk = walkWav(fileSize);
   let step = walk.next();
   while (!step.done) {
     const { offset, length } = step.value;
-    step = walk.next(offset + length <= view.length ? view.subarray(offset, offset + length) : null);
+    step = walk.next(offset + length <= view.length ? whole : null);
   }
   return step.value;
 }
@@ -246,26 +308,20 @@ const WALK_WINDOW_BYTES = 64 * 1024;
  * file of any size, or of millions of chunks, costs the same small memory.
  */
 export async function readWavInfo(handle: FileHandle, fileSize: number): Promise<WavInfo> {
-  let window = Buffer.alloc(0);
-  let windowStart = 0;
+  const buf = Buffer.alloc(WALK_WINDOW_BYTES);
   const walk = walkWav(fileSize);
   let step = walk.next();
   while (!step.done) {
     const { offset, length } = step.value;
-    if (offset < windowStart || offset + length > windowStart + window.length) {
-      const want = Math.max(length, Math.min(WALK_WINDOW_BYTES, fileSize - offset));
-      const buf = window.length === want ? window : Buffer.alloc(want);
-      let got = 0;
-      while (got < want) {
-        const { bytesRead } = await handle.read(buf, got, want - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      window = buf.subarray(0, got);
-      windowStart = offset;
+    const want = Math.min(Math.max(length, WALK_WINDOW_BYTES), fileSize - offset);
+    const into = want <= buf.length ? buf : Buffer.alloc(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await handle.read(into, got, want - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
     }
-    const at = offset - windowStart;
-    step = walk.next(at + length <= window.length ? window.subarray(at, at + length) : null);
+    step = walk.next(got >= length ? { start: offset, bytes: into.subarray(0, got) } : null);
   }
   return step.value;
 }
