@@ -135,6 +135,8 @@ export const ConfigSchema = z
       .object({
         /** Reviews waiting longer than this many working days are flagged overdue. */
         overdueWorkingDays: z.number().positive().default(1),
+        /** Working days: "china" (official holidays and 调休 make-up days) or "weekends"; default china for the Huawei profiles. */
+        calendar: z.enum(['china', 'weekends']).optional(),
       })
       .strict()
       .default({ overdueWorkingDays: 1 }),

@@ -257,7 +257,7 @@ describe('status --json', () => {
     ledger.close();
     const again = await p.status();
     expect(Object.keys(again.json.prompts[0]!).sort()).toEqual(
-      ['attention', 'deletable', 'description', 'inUse', 'name', 'overdue', 'platformName', 'reason', 'scene', 'since', 'state', 'version'].sort(),
+      ['attention', 'deletable', 'description', 'inUse', 'name', 'overdue', 'platformName', 'reason', 'reviewDue', 'scene', 'since', 'state', 'version'].sort(),
     );
     expect(again.json.prompts[0]).toMatchObject({ name: 'one.wav', scene: 'waitVoice', description: 'Please hold', version: 1, state: 'prepared', reason: null, platformName: null, inUse: null, overdue: false, attention: null, deletable: [] });
     expect(again.json.prompts[0]!.since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

@@ -174,3 +174,23 @@ describe('the console outbox holds exactly the checklist', () => {
     expect(await fs.readdir(p.path('outbox'))).toEqual(['notes.txt']);
   });
 });
+
+describe('review overdue in Chinese working days', () => {
+  it('the Huawei profile counts the official calendar by default; "review.calendar": "weekends" counts weekends only', async () => {
+    const p = await project();
+    await p.source('n.wav');
+    ok(await p.convert());
+    ok(await p.run(['upload']));
+    ok(await p.run(['review', 'n.wav', 'submitted']));
+    // Submitted on Wednesday 30 Sep 2026, 10:00 in Beijing, the day before the National Day break.
+    p.sql("UPDATE reviews SET since = '2026-09-30T02:00:00.000Z' WHERE state = 'in-review'");
+    let { json } = await p.status();
+    expect(json.prompts[0]).toMatchObject({ state: 'in-review', reviewDue: '2026-10-08T02:00:00.000Z' });
+    await p.writeConfig({ review: { calendar: 'weekends' } });
+    ({ json } = await p.status());
+    expect(json.prompts[0]).toMatchObject({ state: 'in-review', reviewDue: '2026-10-01T02:00:00.000Z' });
+    await p.writeConfig({ review: { calendar: 'lunar' } });
+    const res = ok(await p.run(['status']), 2);
+    expect(res.stderr).toContain('review.calendar');
+  });
+});

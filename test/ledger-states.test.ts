@@ -386,6 +386,36 @@ describe('overdue reviews (injected clock, working days)', () => {
     expect(isOverdue(d('2026-01-02T10:00:00Z'), d('2026-01-05T10:00:00.001Z'), 1)).toBe(true);
   });
 
+  it('the china calendar skips official holidays and counts make-up working days (调休), on Beijing dates', () => {
+    const d = (iso: string) => new Date(iso);
+    const due = (iso: string, cal: 'china' | 'weekends') => addWorkingDays(d(iso), 1, cal).toISOString();
+    // Wednesday 30 Sep 2026, 10:00 in Beijing, before the National Day break (1-7 Oct).
+    expect(due('2026-09-30T02:00:00Z', 'weekends')).toBe('2026-10-01T02:00:00.000Z');
+    expect(due('2026-09-30T02:00:00Z', 'china')).toBe('2026-10-08T02:00:00.000Z');
+    // Friday 13 Feb 2026, before the Spring Festival (15-23 Feb): Saturday 14 Feb is a make-up working day.
+    expect(due('2026-02-13T02:00:00Z', 'weekends')).toBe('2026-02-16T02:00:00.000Z');
+    expect(due('2026-02-13T02:00:00Z', 'china')).toBe('2026-02-14T02:00:00.000Z');
+    expect(due('2026-02-14T02:00:00Z', 'china')).toBe('2026-02-24T02:00:00.000Z');
+    // 23:30 UTC on Friday 2 Jan 2026 is Saturday 3 Jan in Beijing (New Year holiday); Sunday
+    // 4 Jan is a make-up working day there. Counted in UTC dates, it would be Monday.
+    expect(due('2026-01-02T23:30:00Z', 'china')).toBe('2026-01-03T23:30:00.000Z');
+    expect(due('2026-01-02T23:30:00Z', 'weekends')).toBe('2026-01-05T23:30:00.000Z');
+    expect(isOverdue(d('2026-09-30T02:00:00Z'), d('2026-10-05T02:00:00Z'), 1, 'china')).toBe(false);
+    expect(isOverdue(d('2026-09-30T02:00:00Z'), d('2026-10-05T02:00:00Z'), 1, 'weekends')).toBe(true);
+  });
+
+  it('status counts in the calendar it is given, and says when each review is due', () => {
+    const clock = new TestClock('2026-09-30T02:00:00.000Z');
+    const { ledger } = fresh(clock);
+    prep(ledger, 'n.wav');
+    driveTo(ledger, 'n.wav', 'in-review');
+    clock.set('2026-10-06T02:00:00.000Z'); // in the middle of the National Day break
+    const row = (calendar: 'china' | 'weekends') => ledger.status({ platform: PLATFORM, calendar })[0]!;
+    expect(row('china')).toMatchObject({ overdue: false, reviewDue: '2026-10-08T02:00:00.000Z' });
+    expect(row('weekends')).toMatchObject({ overdue: true, reviewDue: '2026-10-01T02:00:00.000Z' });
+    expect(ledger.status({ platform: PLATFORM })[0]).toMatchObject({ overdue: true }); // weekends by default
+  });
+
   it('a review submitted on Friday is not overdue over the weekend, and is on Monday after the hour', () => {
     const clock = new TestClock('2026-01-02T10:00:00.000Z');
     const { ledger } = fresh(clock);

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { currentPromptInfo } from '../catalog.js';
 import type { Ledger, StatusQuery } from '../ledger/ledger.js';
+import type { WorkCalendar } from '../ledger/working-days.js';
 import { UsageError } from './common.js';
 
 /** Open the project's ledger for a command; a broken or newer ledger is a usage error. */
@@ -19,8 +20,17 @@ export function projectStatusQuery(config: Config, platform: string): StatusQuer
   return {
     platform,
     overdueWorkingDays: config.review.overdueWorkingDays,
+    calendar: reviewCalendar(config),
     promptInfo: (name, recorded) => currentPromptInfo(config.prompts, name, recorded),
   };
+}
+
+/**
+ * The working days reviews are counted in: "review.calendar" in the config, else China's
+ * official calendar for the Huawei profiles (their reviewers work to it), else weekends only.
+ */
+export function reviewCalendar(config: Config): WorkCalendar {
+  return config.review.calendar ?? (config.profile.startsWith('huawei-') ? 'china' : 'weekends');
 }
 
 export const LEDGER_OPTION_HELP = 'ledger file (default: "ledger.path" in the config, else .promptprep/ledger.sqlite here)';

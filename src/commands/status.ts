@@ -35,7 +35,9 @@ export function statusCommand(): Command {
       'after',
       `
 A review waiting longer than "review.overdueWorkingDays" working days (default 1) is
-flagged overdue: ask for a faster review with the console's 催审 button.
+flagged overdue: ask for a faster review with the console's 催审 button. Working days
+follow "review.calendar": china (official holidays and 调休 make-up days; the default for
+the Huawei profiles) or weekends.
 
 Examples:
   promptprep status

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { platformVersionName } from './platform-name.js';
 import { migrate } from './schema.js';
 import { assertTransition, canTransition, TransitionError, type ReviewState } from './states.js';
-import { isOverdue } from './working-days.js';
+import { addWorkingDays, type WorkCalendar } from './working-days.js';
 
 /**
  * The ledger: every prompt, every version, and each version's review on each platform,
@@ -103,6 +103,8 @@ export interface StatusRow {
   /** The approved version bindings should use now (may be older than `version`). */
   inUse: { version: number; platformName: string } | null;
   overdue: boolean;
+  /** In review: when it becomes overdue (ISO time), counted in working days of the review calendar. */
+  reviewDue: string | null;
   /** Something a person must look at (an interrupted upload, a platform error). */
   attention: string | null;
   /** Superseded versions still on the platform: safe to delete in the console. */
@@ -115,6 +117,8 @@ export interface StatusQuery {
   state?: ReviewState;
   /** Reviews waiting longer than this many working days are overdue. Default 1. */
   overdueWorkingDays?: number;
+  /** Which days count as working days. Default weekends only. */
+  calendar?: WorkCalendar;
   /**
    * Scene and description as they are now (the config's), from what the ledger recorded;
    * applied before the scene filter. Default: what the ledger recorded.
@@ -502,7 +506,7 @@ export class Ledger {
       }
       if (q.scene && latest.scene !== q.scene) continue;
       if (q.state && latest.state !== q.state) continue;
-      out.push(statusRowFor(group, now, days));
+      out.push(statusRowFor(group, now, days, q.calendar ?? 'weekends'));
     }
     return out;
   }
@@ -512,9 +516,10 @@ export class Ledger {
  * One status row from all versions of a prompt (oldest first): its latest version, the
  * approved one in use, whether its review is overdue, and what a person must look at.
  */
-export function statusRowFor(group: VersionRow[], now: Date, overdueWorkingDays: number): StatusRow {
+export function statusRowFor(group: VersionRow[], now: Date, overdueWorkingDays: number, calendar: WorkCalendar = 'weekends'): StatusRow {
   const latest = group[group.length - 1] as VersionRow;
   const approved = [...group].reverse().find((v) => v.state === 'approved');
+  const due = latest.state === 'in-review' ? addWorkingDays(new Date(latest.since), overdueWorkingDays, calendar) : null;
   let attention: string | null = null;
   if (latest.state === 'uploading') {
     attention = `an upload was started at ${latest.since} and its result was never recorded; check the platform for ${latest.remoteName ?? latest.platformName ?? latest.name} before uploading again`;
@@ -531,7 +536,8 @@ export function statusRowFor(group: VersionRow[], now: Date, overdueWorkingDays:
     reason: latest.reason,
     platformName: latest.platformName,
     inUse: approved ? { version: approved.number, platformName: approved.platformName ?? approved.name } : null,
-    overdue: latest.state === 'in-review' && isOverdue(new Date(latest.since), now, overdueWorkingDays),
+    overdue: due !== null && now.getTime() > due.getTime(),
+    reviewDue: due?.toISOString() ?? null,
     attention,
     deletable: group
       .filter((v) => v.state === 'superseded' && v.platformName !== null && v.platformName !== (approved?.platformName ?? null))
