@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fitFileName } from './fs-util.js';
+import { ownerTag, removeDeadOwners } from './stale-files.js';
 
 /**
  * Write-then-rename, so a reader (a person, an upload script, the platform) only ever
@@ -10,15 +11,33 @@ import { fitFileName } from './fs-util.js';
  */
 
 export function partialPathFor(dest: string, tempDir?: string): string {
-  const suffix = `.${randomBytes(6).toString('hex')}.partial`;
+  // The owner tag lets a later run remove what a killed one left (removeOwnPartials).
+  const suffix = `.${ownerTag()}-${randomBytes(6).toString('hex')}.partial`;
   return path.join(tempDir ?? path.dirname(dest), fitFileName(`.${path.basename(dest)}`, suffix));
 }
 
+/** `.<name>.<host>-<pid>-<random>.partial`, capturing the owner tag. */
+const TAGGED_PARTIAL = /^\..*\.([0-9a-f]{8}-\d+)-[0-9a-f]{12}\.partial$/;
+
 /**
- * `tempDir`, when given, must be on the same file system as `dest` (the rename must not
- * cross devices); it keeps even hidden partial files out of a folder people watch.
+ * The partial files in `dir` left by writers that were killed (on this host): never
+ * visible under a real name, so safe to delete. Live writers' partials stay.
  */
-export async function writeFileAtomic(dest: string, data: Uint8Array | string, tempDir?: string): Promise<void> {
+export function removeOwnPartials(dir: string): Promise<number> {
+  return removeDeadOwners(dir, TAGGED_PARTIAL);
+}
+
+/** Data durably on disk under a hidden temporary name, waiting for placeStaged(). */
+export interface StagedFile {
+  tmp: string;
+  dest: string;
+}
+
+/**
+ * The first half of writeFileAtomic: the data written and fsynced under its partial
+ * name. For a caller that must make something else durable (a record) before the rename.
+ */
+export async function stageFile(dest: string, data: Uint8Array | string, tempDir?: string): Promise<StagedFile> {
   const tmp = partialPathFor(dest, tempDir);
   let handle: fs.FileHandle | null = null;
   try {
@@ -27,14 +46,35 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, t
     // Data must be on disk before the rename makes it visible under the real name.
     await handle.sync();
     await handle.close();
-    handle = null;
-    await fs.rename(tmp, dest);
+    return { tmp, dest };
   } catch (err) {
     if (handle) await handle.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
-  await syncDir(path.dirname(dest));
+}
+
+/** The second half: rename into place, and make the rename itself durable. */
+export async function placeStaged(staged: StagedFile): Promise<void> {
+  try {
+    await fs.rename(staged.tmp, staged.dest);
+  } catch (err) {
+    await discardStaged(staged);
+    throw err;
+  }
+  await syncDir(path.dirname(staged.dest));
+}
+
+export async function discardStaged(staged: StagedFile): Promise<void> {
+  await fs.rm(staged.tmp, { force: true }).catch(() => undefined);
+}
+
+/**
+ * `tempDir`, when given, must be on the same file system as `dest` (the rename must not
+ * cross devices); it keeps even hidden partial files out of a folder people watch.
+ */
+export async function writeFileAtomic(dest: string, data: Uint8Array | string, tempDir?: string): Promise<void> {
+  await placeStaged(await stageFile(dest, data, tempDir));
 }
 
 /** Make a rename durable: the directory entry itself must reach the disk. */

@@ -5,8 +5,9 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { ALAW_DECODE, decodeAlaw, encodeAlaw } from './alaw.js';
 import { analyzeCodes, analyzeSamples, defaultAnalysisOptions, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { discardStaged, placeStaged, removeOwnPartials, stageFile, writeFileAtomic } from './atomic-write.js';
 import { checkWavBytes, NOT_WHOLE_CODES, wavFindings } from './check.js';
+import { crashPoint } from './crash-point.js';
 import { cutWithFade, largeGainWarning, normalizeLevel, trimSilence } from './conditioning.js';
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
 import { DOWNMIX_ABOVE_CHANNELS, finishDownmix } from './downmix.js';
@@ -17,6 +18,7 @@ import { describeFsError } from './fs-errors.js';
 import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
 import type { Scene } from './scenes.js';
 import { inShard, type Shard } from './shard.js';
+import { ownerTag, removeDeadOwners } from './stale-files.js';
 import { probeSource, type SourceProbe } from './source-probe.js';
 import { VERSION } from './version.js';
 import { exists, fitFileName } from './fs-util.js';
@@ -35,7 +37,7 @@ import { buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
  */
 
 export interface ConvertOptions {
-  /** Output directory (created when missing). */
+  /** Output directory (created with the first output written; never when nothing is). */
   outDir: string;
   profile?: Profile;
   /** Size limit in bytes; default the profile's. */
@@ -193,6 +195,11 @@ export interface StatsRecord {
   outputKey: string;
   output: string;
   outputSha256: string;
+  /**
+   * The output this one replaced (null: none). Written before the new output is placed,
+   * so after a kill between the two the old output is still recognised as promptprep's.
+   */
+  previousOutputSha256?: string | null;
   options: Record<string, unknown>;
   stats: ConvertStats;
   warnings: Finding[];
@@ -248,6 +255,8 @@ interface Pending {
   sourceSha256: () => Promise<string>;
   key: string;
   warnings: Finding[];
+  /** The hash of the output this one replaces (promptprep's own, or any with --force). */
+  replaces: string | null;
 }
 
 const DEFAULT_GROUP_FILES = 32;
@@ -278,6 +287,7 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
 
   // Most sources need ffmpeg: start finding it (and reading its version) while probing.
   if (items.length > 0) ffmpegInfo().catch(() => undefined);
+  if (items.length > 0 && !r.dryRun) await removeLeftovers(items, r);
   const ioLimit = pLimit(8);
   // Sources are hashed while their ffmpeg runs (see launch below), under a limit of their
   // own so a big batch never reads every source at once.
@@ -358,6 +368,26 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
   // Report in the order the sources were given, whatever order they finished in.
   const files = items.map((item) => results.get(item) ?? { source: item.source, output: null, status: 'failed' as const, errors: [finding('internal', 'No result was recorded for this file.')], warnings: [] });
   return { files, summary: summarize(files) };
+}
+
+/** Decode scratch folders: `<tmp>/promptprep-decode-<owner tag>-XXXXXX`. */
+const SCRATCH_PREFIX = 'promptprep-decode-';
+const SCRATCH_FOLDER = /^promptprep-decode-([0-9a-f]{8}-\d+)-/;
+
+/**
+ * What killed runs left where this one writes: hidden partial outputs and records, and
+ * decode scratch in the temp folder. Only a dead process's files go (see stale-files.ts):
+ * another run into the same folder (a --shard beside this one) keeps its own.
+ */
+async function removeLeftovers(items: ConvertItem[], r: Resolved): Promise<void> {
+  const dirs = new Set<string>();
+  for (const item of items) {
+    dirs.add(path.dirname(item.output));
+    dirs.add(path.dirname(statsPathFor(item.output)));
+  }
+  if (r.stagingDir) dirs.add(r.stagingDir);
+  await Promise.all([...dirs].map((dir) => removeOwnPartials(dir)));
+  if (!r.stagingDir) await removeDeadOwners(os.tmpdir(), SCRATCH_FOLDER);
 }
 
 function summarize(files: ConvertFileResult[]): ConvertReport['summary'] {
@@ -454,31 +484,37 @@ async function prepare(
   const info = needsFfmpeg ? await ffmpegInfo() : null;
   const key = outputKey(r, info?.version ?? null, info?.soxr ?? null);
 
-  const existing = await fs.stat(item.output).catch(() => null);
-  if (existing && !r.force) {
-    const record = await readStatsRecord(item.output);
-    if (!record) {
-      return failed([
-        finding(
-          'output-exists',
-          `"${item.output}" already exists and promptprep has no record of writing it; it was left untouched. Move it away, or use --force to replace it.`,
-        ),
-      ]);
-    }
-    let sha: string;
-    try {
-      sha = await sourceSha256();
-    } catch (err) {
-      return failed([finding('unreadable', describeFsError(err, item.source))]);
-    }
-    if (record.sourceSha256 === sha && record.outputKey === key) {
-      const current = await sha256File(item.output).catch(() => null);
-      if (current === record.outputSha256) {
-        return { result: { source: item.source, output: item.output, status: 'skipped', errors: [], warnings: record.warnings ?? [], stats: record.stats } };
+  // lstat: a link at the output path (even a dangling one) is not a file promptprep wrote.
+  const existing = await fs.lstat(item.output).catch(() => null);
+  let replaces: string | null = null;
+  if (existing) {
+    const outputExists = (why: string) =>
+      failed([finding('output-exists', `"${item.output}" already exists and ${why}; it was left untouched. Move it away, or use --force to replace it.`)]);
+    if (!existing.isFile()) {
+      if (!r.force) return outputExists(`is ${existing.isSymbolicLink() ? 'a symbolic link' : existing.isDirectory() ? 'a directory' : 'not a regular file'}, which promptprep never writes`);
+    } else {
+      const [record, current] = await Promise.all([readStatsRecord(item.output), sha256File(item.output).catch(() => null)]);
+      if (!r.force) {
+        if (!record) return outputExists('promptprep has no record of writing it');
+        // The record also names the output it was about to replace: a run killed between
+        // writing the record and placing the new output left that one, and it is ours.
+        if (current === null || (current !== record.outputSha256 && current !== record.previousOutputSha256)) {
+          return outputExists('its content is not what promptprep wrote there (it was changed or replaced since)');
+        }
+        let sha: string;
+        try {
+          sha = await sourceSha256();
+        } catch (err) {
+          return failed([finding('unreadable', describeFsError(err, item.source))]);
+        }
+        if (record.sourceSha256 === sha && record.outputKey === key && current === record.outputSha256) {
+          return { result: { source: item.source, output: item.output, status: 'skipped', errors: [], warnings: record.warnings ?? [], stats: record.stats } };
+        }
       }
+      replaces = current;
     }
   }
-  return { pending: { item, probe, route, sourceSha256, key, warnings } };
+  return { pending: { item, probe, route, sourceSha256, key, warnings, replaces } };
 }
 
 function oversizeFinding(source: string, seconds: number, r: Resolved): Finding {
@@ -550,9 +586,10 @@ async function decodeGroup(
   info: { binary: FfmpegBinary; version: string; soxr: boolean },
   onSpawn: () => void,
 ): Promise<GroupOutcome> {
-  // Under the staging folder when there is one (watch cleans it at start), so a killed
-  // run leaves no decode scratch behind in the system temp folder.
-  const tmpDir = await fs.mkdtemp(path.join(r.stagingDir ?? os.tmpdir(), r.stagingDir ? '.decode-' : 'promptprep-'));
+  // Under the staging folder when there is one (watch cleans it at start); in the temp
+  // folder under this process's tag otherwise, which the next run removes if this one
+  // is killed (removeLeftovers).
+  const tmpDir = await fs.mkdtemp(r.stagingDir ? path.join(r.stagingDir, '.decode-') : path.join(os.tmpdir(), `${SCRATCH_PREFIX}${ownerTag()}-`));
   try {
     const jobs: DecodeJob[] = group.map((p, i) => {
       const cap = decodeCap(p, r);
@@ -771,23 +808,38 @@ async function finish(p: Pending, decoded: DecodedAudio, r: Resolved): Promise<C
     trimmedTrailingSeconds: conditioned.trimmedTrailingSeconds,
     cutToFit: conditioned.cutToFit,
   };
+  const record: StatsRecord = {
+    promptprep: VERSION,
+    source: p.item.source,
+    sourceSha256,
+    outputKey: p.key,
+    output: p.item.output,
+    outputSha256: stats.sha256,
+    previousOutputSha256: p.replaces,
+    options: { normalize: r.normalize, trimSilence: r.trimSilence, bandLimit: r.bandLimit, onOversize: r.onOversize, maxBytes: r.maxBytes, profile: r.profile.id },
+    stats,
+    warnings,
+    convertedAt: new Date().toISOString(),
+  };
+  // The record is made durable before the output is renamed into place, so there is no
+  // moment at which an output of ours is in place without a record naming it: a kill
+  // between the two leaves the previous output (named by the record as the one being
+  // replaced) or none, and the next run converts again.
   try {
-    await fs.mkdir(path.dirname(p.item.output), { recursive: true });
-    await writeFileAtomic(p.item.output, wav, r.stagingDir);
-    const record: StatsRecord = {
-      promptprep: VERSION,
-      source: p.item.source,
-      sourceSha256,
-      outputKey: p.key,
-      output: p.item.output,
-      outputSha256: stats.sha256,
-      options: { normalize: r.normalize, trimSilence: r.trimSilence, bandLimit: r.bandLimit, onOversize: r.onOversize, maxBytes: r.maxBytes, profile: r.profile.id },
-      stats,
-      warnings,
-      convertedAt: new Date().toISOString(),
-    };
-    await fs.mkdir(path.dirname(statsPathFor(p.item.output)), { recursive: true });
-    await writeFileAtomic(statsPathFor(p.item.output), `${JSON.stringify(record, jsonSafe, 2)}\n`, r.stagingDir);
+    const recordPath = statsPathFor(p.item.output);
+    // Creates the output folder too: it appears with the first output, not before.
+    await fs.mkdir(path.dirname(recordPath), { recursive: true });
+    const staged = await stageFile(p.item.output, wav, r.stagingDir);
+    try {
+      crashPoint('staged');
+      await writeFileAtomic(recordPath, `${JSON.stringify(record, jsonSafe, 2)}\n`, r.stagingDir);
+      crashPoint('recorded');
+    } catch (err) {
+      await discardStaged(staged);
+      throw err;
+    }
+    await placeStaged(staged);
+    crashPoint('placed');
   } catch (err) {
     return failedResult(p, [finding('write-failed', `Could not write "${p.item.output}": ${(err as Error).message}`)]);
   }
@@ -941,7 +993,6 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
       items.push(item);
     }
   }
-  if (!r.dryRun && items.length > 0) await fs.mkdir(options.outDir, { recursive: true });
   const onStart = options.onStart;
   for (const e of early) options.onFile?.(e);
   const report = await convertItems(items, {
