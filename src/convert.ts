@@ -12,7 +12,7 @@ import { cutWithFade, largeGainWarning, normalizeLevel, trimSilence } from './co
 import { buildDecodePlan, type DecodeJob } from './decode-plan.js';
 import { DOWNMIX_ABOVE_CHANNELS, finishDownmix } from './downmix.js';
 import { ffmpegFeatures, ffmpegNeeds, fileUrl, locateFfmpeg, runDecodePlan, type FfmpegBinary } from './ffmpeg.js';
-import { naturalOutputName, suggestFileName, validateFileName } from './file-name.js';
+import { naturalOutputName, suggestFileName, validateOutputName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { describeFsError } from './fs-errors.js';
 import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
@@ -335,6 +335,7 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
         // Hashing starts only once this ffmpeg runs: its reads on the event loop would
         // otherwise sit between fluent-ffmpeg's steps towards the spawn.
         const onSpawn = (): void => {
+          crashPoint('decoding');
           started();
           for (const p of group) void p.sourceSha256();
         };
@@ -773,7 +774,7 @@ async function finish(p: Pending, decoded: DecodedAudio, r: Resolved): Promise<C
     analysis: r.analysis,
     ...(scene ? { scene } : {}),
   });
-  const nameErrors = validateFileName(path.basename(p.item.output), r.profile);
+  const nameErrors = validateOutputName(path.basename(p.item.output), r.profile);
   if (verdict.errors.length > 0 || nameErrors.length > 0) {
     return failedResult(p, [...nameErrors, ...verdict.errors]);
   }
@@ -916,6 +917,12 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
 
+/** Extensions of the audio and video files people convert; a folder named so is reported. */
+const MEDIA_EXTENSIONS = [
+  '.wav', '.wave', '.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.mp4', '.m4v', '.mov', '.mkv', '.mka', '.webm',
+  '.wma', '.wmv', '.aif', '.aiff', '.aifc', '.caf', '.amr', '.3gp', '.au', '.snd', '.ac3', '.avi', '.mpg', '.mpeg',
+] as const;
+
 /**
  * Convert files and directories (walked recursively) into `options.outDir`. Output names
  * are the sources' base names with the profile's extension; invalid names fail with a
@@ -927,6 +934,8 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
   const recordFolders = new Map<string, Promise<boolean>>();
   const entries = (
     await walkInputs(inputs, {
+      // "x.flac" is a folder: its files are converted, and the folder is reported, as check does.
+      suspiciousDirExtension: MEDIA_EXTENSIONS,
       // Re-running into a folder inside (or equal to) a source folder must not take our
       // own outputs for new sources: skip the output folder and files we wrote.
       exclude: async (p, isDirectory) => {
@@ -948,7 +957,7 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
     }
     const natural = naturalOutputName(entry.path, r.profile);
     let name = natural;
-    const problems = validateFileName(natural, r.profile);
+    const problems = validateOutputName(natural, r.profile);
     if (problems.length > 0) {
       if (options.rename) {
         name = suggestFileName(natural, r.profile);

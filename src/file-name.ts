@@ -80,6 +80,24 @@ export function validateFileName(fileName: string, profile: Profile, advice: Nam
   return out;
 }
 
+/**
+ * validateFileName, plus what a file promptprep writes needs: a name that does not start
+ * with ".". The platform would take it, but the file would be hidden: `check <folder>`,
+ * watch and file browsers pass over it.
+ */
+export function validateOutputName(fileName: string, profile: Profile): Finding[] {
+  const out = validateFileName(fileName, profile);
+  if (fileName.startsWith('.') && !out.some((f) => f.code === 'name-empty')) {
+    out.push(
+      finding(
+        'name-hidden',
+        `The file name "${fileName}" starts with "." and would be a hidden file, which \`check\` and watch pass over. Rename it, e.g. to "${suggestFileName(fileName, profile)}".`,
+      ),
+    );
+  }
+  return out;
+}
+
 export function isValidFileName(fileName: string, profile: Profile): boolean {
   return validateFileName(fileName, profile).length === 0;
 }
@@ -101,6 +119,8 @@ export function suggestFileName(source: string, profile: Profile): string {
   stem = stem.normalize('NFKD').replace(/\p{M}+/gu, '');
   stem = stem.replace(charsetRegex(profile, false), '_');
   stem = stem.replace(/_{2,}/g, '_');
+  // Never a hidden file (see validateOutputName).
+  stem = stem.replace(/^\.+/, '');
   const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
   const meaningful = stem.replace(/[_.]/g, '');
   if (meaningful.length === 0) {

@@ -13,8 +13,8 @@ export interface WalkEntry {
 export interface WalkOptions {
   /** Keep only files whose base name passes; applies inside directories, not to files named explicitly. */
   include?: (baseName: string) => boolean;
-  /** Directories with this extension are reported as well as walked (a "x.wav" that is a folder). */
-  suspiciousDirExtension?: string;
+  /** Directories with this extension (or one of these) are reported as well as walked (a "x.wav" that is a folder). */
+  suspiciousDirExtension?: string | readonly string[];
   /** Entries found inside directories to pass over (files named explicitly are always kept). */
   exclude?: (entryPath: string, isDirectory: boolean) => boolean | Promise<boolean>;
 }
@@ -24,17 +24,31 @@ export interface WalkOptions {
  * directories are skipped: they are editor, OS and sync-tool files, never prompts.
  * A symbolic-link loop or an unreadable directory becomes an entry with a problem,
  * never an exception, so one bad entry cannot stop a walk over a large library.
+ * A link to a directory is followed only when the directory is inside the input it was
+ * found under (`a/up -> ../..` would walk the whole disk); one that leaves is reported.
  */
 export async function walkInputs(inputs: string[], options: WalkOptions = {}): Promise<WalkEntry[]> {
   const out = new Map<string, WalkEntry>();
   const visitedDirs = new Set<string>();
+  const given = options.suspiciousDirExtension ?? [];
+  const suspicious: readonly string[] = typeof given === 'string' ? [given] : given;
 
-  async function visitDir(dir: string): Promise<void> {
+  /** `root`: the input this directory was found under, and its real path. */
+  async function visitDir(dir: string, root: { path: string; real: string } | null): Promise<void> {
     let real: string;
     try {
       real = await fs.realpath(dir);
     } catch (err) {
       out.set(dir, { path: dir, problem: describeFsError(err, dir) });
+      return;
+    }
+    const tree = root ?? { path: dir, real };
+    const rel = path.relative(tree.real, real);
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+      out.set(dir, {
+        path: dir,
+        problem: `"${dir}" is a link to the folder "${real}", outside "${tree.path}"; it was not followed. Name that folder as an input to include it.`,
+      });
       return;
     }
     if (visitedDirs.has(real)) return; // a link back up the tree: walked once already
@@ -49,11 +63,11 @@ export async function walkInputs(inputs: string[], options: WalkOptions = {}): P
     names.sort();
     for (const name of names) {
       if (name.startsWith('.')) continue;
-      await visit(path.join(dir, name), false);
+      await visit(path.join(dir, name), false, tree);
     }
   }
 
-  async function visit(p: string, explicit: boolean): Promise<void> {
+  async function visit(p: string, explicit: boolean, root: { path: string; real: string } | null): Promise<void> {
     let stat;
     try {
       stat = await fs.stat(p);
@@ -66,16 +80,16 @@ export async function walkInputs(inputs: string[], options: WalkOptions = {}): P
     }
     if (!explicit && options.exclude && (await options.exclude(p, stat.isDirectory()))) return;
     if (stat.isDirectory()) {
-      if (options.suspiciousDirExtension && path.extname(p).toLowerCase() === options.suspiciousDirExtension) {
-        out.set(p, { path: p, problem: `"${p}" is a directory, not an audio file.` });
+      if (suspicious.includes(path.extname(p).toLowerCase())) {
+        out.set(p, { path: p, problem: `"${p}" is a directory, not an audio file (the files in it are taken like any folder's).` });
       }
-      await visitDir(p);
+      await visitDir(p, explicit ? null : root);
       return;
     }
     if (!explicit && options.include && !options.include(path.basename(p))) return;
     if (!out.has(p)) out.set(p, { path: p });
   }
 
-  for (const input of inputs) await visit(input, true);
+  for (const input of inputs) await visit(input, true, null);
   return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -98,15 +98,19 @@ describe('convert: re-runs', () => {
     expect((await fs.readFile(path.join(out, 'bravo.wav'))).equals(oldBytes)).toBe(false);
   });
 
-  it('an output changed by hand is converted again, not skipped', async () => {
+  it("an output changed by hand is no longer promptprep's: left untouched (output-exists), not skipped or replaced", async () => {
     const target = path.join(out, 'delta.wav');
     const good = await fs.readFile(target);
     const edited = Buffer.from(good);
     edited[100] = edited[100]! ^ 0xff;
     await fs.writeFile(target, edited);
     const r = await run();
-    expect(statuses(r)).toEqual({ ...all('skipped'), 'delta.wav': 'converted' });
-    expect((await fs.readFile(target)).equals(good)).toBe(true);
+    expect(statuses(r)).toEqual({ ...all('skipped'), 'delta.wav': 'failed' });
+    expect(r.files.find((f) => f.source.endsWith('delta.wav'))?.errors.map((e) => e.code)).toEqual(['output-exists']);
+    expect((await fs.readFile(target)).equals(edited)).toBe(true);
+    // Put back as promptprep wrote it, it is promptprep's again.
+    await fs.writeFile(target, good);
+    expect(statuses(await run())).toEqual(all('skipped'));
   });
 
   it('--force converts everything again, with the same bytes', async () => {

@@ -61,6 +61,21 @@ describe('walkInputs', () => {
     expect(rel(entries)).toEqual(['a/.DS_Store', 'a/1.wav', 'a/2.wav', 'a/dangling.txt', 'a/dangling.wav', 'a/notes.txt']);
   });
 
+  it('does not follow a link to a folder outside the input, and says so; the same folder named as an input is walked', async () => {
+    await fs.mkdir(p('tree', 'in'), { recursive: true });
+    await fs.writeFile(p('tree', 'in', 'x.wav'), 'x');
+    await fs.symlink('../..', p('tree', 'in', 'up'));
+    try {
+      const entries = await walkInputs([p('tree')]);
+      expect(rel(entries)).toEqual(['tree/in/up', 'tree/in/x.wav']);
+      expect(entries[0]?.problem).toMatch(/is a link to the folder .* outside .*; it was not followed/);
+      // Named explicitly, the link is the input: walked (once, whatever the loops inside).
+      expect(rel(await walkInputs([p('tree', 'in', 'up')]))).toContain('tree/in/up/top.wav');
+    } finally {
+      await fs.rm(p('tree'), { recursive: true });
+    }
+  });
+
   it('turns a missing input into an entry with a problem, not an exception', async () => {
     const entries = await walkInputs([p('missing.wav')]);
     expect(entries).toHaveLength(1);
