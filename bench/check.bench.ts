@@ -1,18 +1,23 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkFiles } from '../src/check.js';
+import { Writable } from 'node:stream';
+import { checkFiles, checkFilesEach } from '../src/check.js';
+import { writeCheckReport } from '../src/report/check-report.js';
 import { envInt } from './lib/env.js';
 import { canonicalAlawPrompt, synthSpeechLike } from './lib/audio.js';
 import { fixed, int, mib, ratio, us } from './lib/format.js';
 import { withPeakRss } from './lib/memory.js';
 import { mapLimit, median, time } from './lib/timing.js';
 import { findFfprobe, run } from './lib/tools.js';
-import { target, type Bench } from './lib/types.js';
+import { target, type Bench, type BenchContext, type BenchResult } from './lib/types.js';
 
 /**
  * Issue target: on 2,000 valid prompts, checkFiles' per-file cost is at least 50x lower
  * than running ffprobe once per file, both measured in the same run.
+ *
+ * Issue #12.1: files of ~250,000 empty chunks and a 1 GB file are checked with memory
+ * flat in file count and size (the JSON report written as the CLI writes it).
  */
 
 const TARGET_RATIO = 50;
@@ -107,8 +112,11 @@ const bench: Bench = {
     log(`ratio:       ffprobe per-file cost / checkFiles per-file cost: sequential ${ratio(seqRatio)}, parallel x${parallelism} ${ratio(parRatio)}`);
     log(`             (the target is judged on the sequential ratio; the parallel one is the fairer wall-clock comparison)`);
 
+    const chunks = await manyChunksPhase(workDir, log);
+
     return {
       targets: [
+        ...chunks.targets,
         target({
           description: `sequential ffprobe per-file cost >= ${TARGET_RATIO}x checkFiles per-file cost`,
           metric: 'ratio_sequential',
@@ -139,9 +147,143 @@ const bench: Bench = {
         ffprobe_par_files_per_s: 1e6 / parPerFileUs,
         ratio_sequential: seqRatio,
         ratio_parallel: parRatio,
+        ...chunks.metrics,
       },
     };
   },
 };
+
+/** The issue's file: a valid prompt, then empty 8-byte chunks up to 1,999,998 bytes (~250,000 of them). */
+const MANY_CHUNKS_BYTES = 1_999_998;
+const SPARSE_BYTES = 1024 ** 3;
+const CHUNK_IDS = ['JUNK', 'LIST', 'PAD ', 'bext', 'iXML', 'id3 ', 'cue ', 'smpl'];
+/** Peak RSS over the phase's starting RSS allowed for 1,000 many-chunk files, and growth for the 1 GB file. */
+const MAX_GROWTH_MIB = 160;
+const MAX_SPARSE_GROWTH_MIB = 32;
+/**
+ * Peak RSS for 1,000 files may exceed that for 100 by no more than this: memory flat in file
+ * count (16 files in flight hold ~32 MB of file bytes; the rest is when the GC runs).
+ */
+const MAX_COUNT_GROWTH_MIB = 64;
+
+function manyChunksFile(variant: number): { bytes: Buffer; extra: number } {
+  const prompt = canonicalAlawPrompt(synthSpeechLike(1, 2000 + variant));
+  const extra = Math.floor((MANY_CHUNKS_BYTES - prompt.length) / 8);
+  const bytes = Buffer.alloc(prompt.length + extra * 8);
+  prompt.copy(bytes);
+  for (let i = 0, pos = prompt.length; i < extra; i++, pos += 8) bytes.write(CHUNK_IDS[(i + variant) % CHUNK_IDS.length] as string, pos, 'latin1');
+  bytes.writeUInt32LE(bytes.length - 8, 4);
+  return { bytes, extra };
+}
+
+/** What `promptprep check --format json` does, into a sink that only counts: returns summary, bytes, largest write. */
+async function jsonReport(inputs: string[]): Promise<{ failed: number; warnings: number; total: number; bytes: number; largestWrite: number }> {
+  let bytes = 0;
+  let largestWrite = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      largestWrite = Math.max(largestWrite, chunk.length);
+      cb();
+    },
+  });
+  const s = await writeCheckReport(checkFilesEach(inputs), 'json', sink);
+  return { ...s, bytes, largestWrite };
+}
+
+async function manyChunksPhase(workDir: string, log: BenchContext['log']): Promise<BenchResult> {
+  const fileCount = envInt('BENCH_CHECK_CHUNK_FILES', 1000);
+  const small = Math.max(1, Math.floor(fileCount / 10));
+  const dir = path.join(workDir, 'many-chunks');
+  const smallDir = path.join(workDir, 'many-chunks-100');
+  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(smallDir, { recursive: true });
+  const variants = Array.from({ length: DISTINCT_CLIPS }, (_, v) => manyChunksFile(v));
+  const extraPerFile = (variants[0] as { extra: number }).extra;
+  const names = Array.from({ length: fileCount }, (_, i) => `chunks_${String(i).padStart(5, '0')}.wav`);
+  const gen = await time(async () => {
+    await mapLimit(names, 8, (n, i) => fs.writeFile(path.join(dir, n), (variants[i % DISTINCT_CLIPS] as { bytes: Buffer }).bytes));
+    await mapLimit(names.slice(0, small), 8, (n, i) => fs.writeFile(path.join(smallDir, n), (variants[i % DISTINCT_CLIPS] as { bytes: Buffer }).bytes));
+  });
+  // 1 GB, sparse: a canonical header whose data chunk fills the file (no disk, no page cache).
+  const sparse = path.join(workDir, 'sparse-1g.wav');
+  const header = Buffer.from(canonicalAlawPrompt(new Int16Array(0)).subarray(0, 58));
+  header.writeUInt32LE(SPARSE_BYTES - 8, 4);
+  header.writeUInt32LE(SPARSE_BYTES - 58, 46);
+  header.writeUInt32LE(SPARSE_BYTES - 58, 54);
+  await fs.writeFile(sparse, header);
+  await fs.truncate(sparse, SPARSE_BYTES);
+  variants.length = 0; // the fixture's bytes are not part of what is measured
+
+  await jsonReport([smallDir]); // warm-up: code paths compiled, the files in the page cache
+  const few = await withPeakRss(() => time(() => jsonReport([smallDir])));
+  const many = await withPeakRss(() => time(() => jsonReport([dir])));
+  const big = await withPeakRss(() => time(() => checkFiles([sparse])));
+  const m = many.value.value;
+  if (m.total !== fileCount || m.failed !== 0 || m.warnings !== fileCount) {
+    throw new Error(`many-chunk files: expected ${fileCount} passes with one warning each, got ${JSON.stringify(m)}`);
+  }
+  const sparseCheck = big.value.value.files[0];
+  const sparseCodes = sparseCheck ? sparseCheck.errors.map((e) => e.code).join(',') : '';
+  if (sparseCodes !== 'too-large') throw new Error(`1 GB file: expected too-large, got "${sparseCodes}"`);
+
+  // Against the RSS before the first measured run: a later run's baseline still holds what
+  // the GC has not yet returned.
+  const start = few.rss.baselineBytes;
+  const growthMany = Math.max(0, many.rss.peakBytes - start);
+  const countGrowth = many.rss.peakBytes - few.rss.peakBytes;
+  const growthSparse = Math.max(0, big.rss.peakBytes - big.rss.baselineBytes);
+  const chunksPerS = (fileCount * extraPerFile) / (many.value.ms / 1000);
+  log('');
+  log(`many chunks: ${int(fileCount)} files of ${int(MANY_CHUNKS_BYTES)} bytes, each a 1 s prompt and ${int(extraPerFile)} empty chunks (${DISTINCT_CLIPS} distinct), written in ${int(gen.ms)} ms`);
+  log(`measured:    checkFilesEach + writeCheckReport json (what \`check --format json\` runs), into a counting sink`);
+  log(`             ${int(fileCount)} files: ${fixed(many.value.ms / 1000, 2)} s, ${int((fileCount * 1000) / many.value.ms)} files/s, ${int(chunksPerS)} chunks/s; report ${int(m.bytes)} bytes, largest write ${int(m.largestWrite)} bytes`);
+  log(`             peak RSS ${mib(many.rss.peakBytes)} (+${mib(growthMany)} over ${mib(start)} before the first run)`);
+  log(`             ${int(small)} files: peak RSS ${mib(few.rss.peakBytes)} in ${fixed(few.value.ms, 0)} ms; ${int(fileCount)} files peak ${countGrowth >= 0 ? '+' : '-'}${mib(Math.abs(countGrowth))} over it`);
+  log(`             1 GB sparse file (header + data chunk to the end): ${fixed(big.value.ms, 1)} ms, peak RSS ${mib(big.rss.peakBytes)} (+${mib(growthSparse)}), verdict ${sparseCodes}`);
+  return {
+    targets: [
+      target({
+        description: `peak RSS checking ${int(fileCount)} many-chunk files (json report), over the RSS before, <= ${MAX_GROWTH_MIB} MiB`,
+        metric: 'chunks_peak_rss_growth_mib',
+        kind: 'max',
+        threshold: MAX_GROWTH_MIB,
+        actual: growthMany / 2 ** 20,
+      }),
+      target({
+        description: `peak RSS for ${int(fileCount)} files minus peak RSS for ${int(small)} <= ${MAX_COUNT_GROWTH_MIB} MiB (flat in file count)`,
+        metric: 'chunks_rss_growth_count_mib',
+        kind: 'max',
+        threshold: MAX_COUNT_GROWTH_MIB,
+        actual: countGrowth / 2 ** 20,
+      }),
+      target({
+        description: `peak RSS growth checking one 1 GB file <= ${MAX_SPARSE_GROWTH_MIB} MiB (flat in file size)`,
+        metric: 'sparse_peak_rss_growth_mib',
+        kind: 'max',
+        threshold: MAX_SPARSE_GROWTH_MIB,
+        actual: growthSparse / 2 ** 20,
+      }),
+    ],
+    metrics: {
+      chunks_files: fileCount,
+      chunks_per_file: extraPerFile,
+      chunks_total_ms: many.value.ms,
+      chunks_per_s: chunksPerS,
+      chunks_report_bytes: m.bytes,
+      chunks_largest_write_bytes: m.largestWrite,
+      chunks_peak_rss_bytes: many.rss.peakBytes,
+      chunks_baseline_rss_bytes: many.rss.baselineBytes,
+      chunks_peak_rss_growth_mib: growthMany / 2 ** 20,
+      chunks_small_files: small,
+      chunks_small_peak_rss_bytes: few.rss.peakBytes,
+      chunks_rss_growth_count_mib: countGrowth / 2 ** 20,
+      sparse_bytes: SPARSE_BYTES,
+      sparse_ms: big.value.ms,
+      sparse_peak_rss_bytes: big.rss.peakBytes,
+      sparse_peak_rss_growth_mib: growthSparse / 2 ** 20,
+    },
+  };
+}
 
 export default bench;
