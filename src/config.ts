@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { defaultAnalysisOptions, type AnalysisOptions } from './audio-analysis.js';
 import { getProfile, listProfiles, type Profile } from './profile.js';
@@ -194,11 +195,55 @@ export async function loadConfig(options: { cwd?: string; explicitPath?: string 
 export function parseConfig(raw: unknown, label = 'config'): Config {
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
+    const lines = result.error.issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `  ${unknownKeyMessage(issue.path, key)}`);
       const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `  ${where}: ${issue.message}`;
+      return [`  ${where}: ${issue.message}`];
     });
     throw new ConfigError(`${label} has ${lines.length === 1 ? 'an error' : 'errors'}:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** "convert.renmae: unknown key; did you mean "convert.rename"?" (or the keys allowed there). */
+function unknownKeyMessage(where: readonly PropertyKey[], key: string): string {
+  const prefix = where.map(String).join('.');
+  const full = prefix ? `${prefix}.${key}` : key;
+  const valid = keysAt(where).filter((k) => k !== '$schema');
+  const closest = closestKey(key, valid);
+  if (closest !== null) return `${full}: unknown key; did you mean "${prefix ? `${prefix}.${closest}` : closest}"?`;
+  return `${full}: unknown key${valid.length > 0 ? ` (the keys here are: ${valid.join(', ')})` : ''}`;
+}
+
+/** The valid key nearest a typo, if near enough to be what was meant. */
+function closestKey(key: string, valid: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of valid) {
+    // Case slips count as one edit, whatever their number.
+    const d = candidate.toLowerCase() === key.toLowerCase() ? 1 : distance(key, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  // Two edits always (a swapped pair of letters is two), more only in long keys.
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/** The keys the config schema allows in the object at `where` (record entries included). */
+function keysAt(where: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = ConfigSchema;
+  for (const segment of where) {
+    const s = unwrap(schema);
+    if (s instanceof z.ZodObject) schema = s.shape[String(segment)] as z.core.$ZodType | undefined;
+    else if (s instanceof z.ZodRecord) schema = s._zod.def.valueType;
+    else return [];
+  }
+  const s = unwrap(schema);
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/** Through .default() and .optional() to the schema they wrap. */
+function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let s = schema;
+  while (s && 'innerType' in s._zod.def) s = (s._zod.def as { innerType: z.core.$ZodType }).innerType;
+  return s;
 }

@@ -65,14 +65,14 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    [{ maxByte: 1 }, /\(top level\): .*"maxByte"/],
+    [{ maxByte: 1 }, /^ {2}maxByte: unknown key; did you mean "maxBytes"\?$/m],
     [{ maxBytes: '2M' }, /maxBytes: .*expected number/],
     [{ maxBytes: 1.5 }, /maxBytes: /],
     [{ maxBytes: 0 }, /maxBytes: /],
     [{ strict: 'yes' }, /strict: .*expected boolean/],
     [{ profile: 'acme' }, /profile: must be one of: huawei-privatenumber/],
     [{ analysis: { quietActiveDb: 5 } }, /analysis\.quietActiveDb: /],
-    [{ analysis: { quietDb: -30 } }, /analysis: .*"quietDb"/],
+    [{ analysis: { quietDb: -30 } }, /analysis\.quietDb: unknown key \(the keys here are: .*quietActiveDb/],
     [{ convert: { onOversize: 'cut' } }, /convert\.onOversize: .*"fail"\|"trim"|convert\.onOversize: .*fail.*trim/],
     [{ convert: { jobs: 0 } }, /convert\.jobs: /],
     [[], /\(top level\): .*expected object/],
