@@ -13,9 +13,10 @@ import { bindingsCommand } from './commands/bindings.js';
 import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { doctorCommand } from './commands/doctor.js';
-import { EXIT_USAGE, UsageError } from './commands/common.js';
+import { addColorOptions, applyJsonShorthand, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config-file.js';
 import { escapeControlChars } from './text-safe.js';
+import { setColorChoice } from './report/colors.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -39,7 +40,34 @@ export function buildProgram(): Command {
   program.addCommand(callbacksCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(doctorCommand());
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const cmd of program.commands) addColorOptions(cmd.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  // Hooks on the program run before every command's action.
+  program.hook('preAction', (_program, command) => {
+    setColorChoice(command.opts().color as boolean | undefined);
+    applyJsonShorthand(command);
+  });
+  program.addHelpText(
+    'after',
+    `
+Exit codes:
+  0  success
+  1  the work was done and something failed (a file, a prompt, a --fail-on condition)
+  2  usage or configuration error
+  3  unexpected internal error (set PROMPTPREP_DEBUG=1 for the stack trace)
+
+Output: -f/--format picks a command's output format, --json is short for --format json.
+Colour: on a terminal; FORCE_COLOR=1 or --color forces it, NO_COLOR=1 or --no-color turns it off.
+
+Examples:
+  npx promptprep check prompts/
+  npx promptprep convert recordings/ --out prompts/ --normalize
+  npx promptprep watch
+  npx promptprep status --fail-on rejected,overdue
+
+After npm ci, run it as npx promptprep (npm install -g . or npm link puts promptprep on PATH).
+Read more: npx promptprep <command> --help (its options, exit codes and examples), and
+README.md in the package folder.`,
+  );
   return program;
 }
 
@@ -63,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`promptprep: unexpected error: ${escapeControlChars((err as Error)?.message ?? String(err))}\n`);
     if (process.env.PROMPTPREP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-    process.exitCode = EXIT_FAILED_UNEXPECTED;
+    process.exitCode = EXIT_INTERNAL;
   }
 }
 
@@ -79,9 +107,6 @@ function tolerateClosedOutput(): void {
     });
   }
 }
-
-/** An internal fault, not a verdict on the files: distinct from 1 so CI can tell. */
-const EXIT_FAILED_UNEXPECTED = 3;
 
 // Not a top-level await: the bundle is CommonJS (see bin.ts), and main() reports its own errors.
 void main(process.argv);

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { colorEnabled } from './report/colors.js';
 import { escapeControlChars, escapeControlCharsInJson } from './text-safe.js';
 
 /**
@@ -22,12 +23,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   // pino escapes C0 controls as JSON does; DEL, C1 and the bidi controls it leaves raw.
   if (json) return pino({ ...base, hooks: { streamWrite: escapeControlCharsInJson } }, destination);
-  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   // sync: a line is on the terminal before the next event (and before exit).
   const stream = pretty({
     destination,
     sync: true,
-    colorize: !noColor && Boolean(destination.isTTY),
+    colorize: colorEnabled(destination),
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname',
     // The message already says it all (the event word too: "x.wav queued"); the structured

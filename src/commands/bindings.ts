@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
 import { noSceneHint } from '../catalog.js';
 import { escapeControlChars, escapeControlCharsInJson } from '../text-safe.js';
-import { cliPlatform, EXIT_OK, loadCliConfig } from './common.js';
+import { cliPlatform, EXIT_OK, helpSections, loadCliConfig } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface BindingsFlags {
@@ -15,16 +15,19 @@ interface BindingsFlags {
 export function bindingsCommand(): Command {
   return new Command('bindings')
     .description('Print the binding parameters of a PrivateNumber mode, filled with approved file names only (JSON on stdout; what is missing on stderr).')
-    .addOption(new Option('--mode <mode>', 'binding mode').choices(BINDING_MODES).makeOptionMandatory())
+    .addOption(new Option('--mode <mode>', 'binding mode (required)').choices(BINDING_MODES).makeOptionMandatory())
     .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
-      `
-Example:
-  promptprep bindings --mode AXB
+      helpSections({
+        notes: `
+Prints, for example:
   {"preVoice":{"callerHintTone":"wait_voice1.wav"},"recordHintTone":"record_notice.wav"}`,
+        exitCodes: [[0, 'printed (prompts with no approved version are left out and named on stderr)']],
+        examples: ['npx promptprep bindings --mode AXB', 'npx promptprep bindings --mode AXE --platform huawei-cec'],
+      }),
     )
     .action(async (flags: BindingsFlags) => {
       const { config } = await loadCliConfig(flags.config);

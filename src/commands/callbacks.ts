@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { EXIT_OK, loadCliConfig, UsageError } from './common.js';
+import { EXIT_OK, helpSections, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import { addServerOptions, parseHost, parsePort, type ServerFlags } from './server-options.js';
 
@@ -13,18 +13,21 @@ export function callbacksCommand(): Command {
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .addHelpText(
       'after',
-      `
+      helpSections({
+        notes: `
 Listens on cec.callback.host:port at <cec.callback.path>/<PROMPTPREP_CEC_CALLBACK_SECRET>.
 Answers {"returnCode":"0"} only once the result is in the ledger, so the platform retries
 when we could not record it. Malformed bodies get 400 and change nothing; unknown fileIds
-are answered and listed by \`promptprep status\`. Slow or silent connections are closed
+are answered and listed by \`npx promptprep status\`. Slow or silent connections are closed
 after cec.callback.timeoutMs (10 s); connections are capped (cec.callback.maxConnections,
-maxConnectionsPerAddress). Stops on SIGINT/SIGTERM.
-
-Example:
-  PROMPTPREP_CEC_CALLBACK_SECRET=... promptprep callbacks --host 0.0.0.0 --port 8791
-
-Exit codes: 0 stopped by a signal, 2 bad options, missing secret, or the port is taken.`,
+maxConnectionsPerAddress). Stops on SIGINT/SIGTERM.`,
+        exitCodes: [[0, 'stopped by SIGINT/SIGTERM']],
+        usage: 'bad options, a missing secret, or the port is taken',
+        examples: [
+          'PROMPTPREP_CEC_CALLBACK_SECRET=... npx promptprep callbacks',
+          'PROMPTPREP_CEC_CALLBACK_SECRET=... npx promptprep callbacks --host 0.0.0.0 --port 8791',
+        ],
+      }),
     )
     .action(async (flags: CallbacksFlags) => {
       const { config } = await loadCliConfig(flags.config);

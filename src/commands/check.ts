@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
 import { SCENES, type Scene } from '../scenes.js';
 import { checkFilesEach } from '../check.js';
-import { CHECK_FORMATS, writeCheckReport, type CheckFormat } from '../report/check-report.js';
+import { CHECK_FORMATS, checkSummaryLine, writeCheckReport, type CheckFormat } from '../report/check-report.js';
 import type { Shard } from '../shard.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
+import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface CheckFlags {
   format: CheckFormat;
@@ -20,7 +20,8 @@ export function checkCommand(): Command {
   return new Command('check')
     .description('Check prompt files against the platform rules before upload (the CI gate).')
     .argument('<paths...>', 'files and directories (walked recursively; hidden entries skipped)')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(CHECK_FORMATS).default('text'))
+    .addOption(formatOption(CHECK_FORMATS, 'report format: text, json, junit (JUnit XML for CI), github (GitHub Actions annotations; the summary goes to stderr)', 'text'))
+    .addOption(jsonOption())
     .option('--strict', 'treat warnings (quiet, clipping, silence, extra chunks...) as failures')
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
     .option('--shard <i/n>', 'check only the i-th of n stable slices of the files (CI matrix)', parseShardOption)
@@ -28,13 +29,18 @@ export function checkCommand(): Command {
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
-      `
-Exit codes: 0 every file passed, 1 some file failed, 2 usage or configuration error.
-
-Examples:
-  promptprep check prompts/
-  promptprep check --strict --format junit prompts/ > promptprep-junit.xml
-  promptprep check --format github --shard 2/4 prompts/`,
+      helpSections({
+        exitCodes: [
+          [0, 'every file passed (warnings alone do not fail, unless --strict)'],
+          [1, 'some file failed'],
+        ],
+        examples: [
+          'npx promptprep check prompts/',
+          'npx promptprep check --strict --format junit prompts/ > promptprep-junit.xml',
+          'npx promptprep check --format github --shard 2/4 prompts/',
+          'npx promptprep check --json prompts/welcome.wav',
+        ],
+      }),
     )
     .action(async (paths: string[], flags: CheckFlags, cmd: Command) => {
       const { config, profile } = await loadCliConfig(flags.config);
@@ -51,6 +57,8 @@ Examples:
       });
       // Written as the checks finish: a report of any size never sits in memory whole.
       const summary = await writeCheckReport(checks, flags.format, process.stdout);
+      // stdout holds only the annotations, so it can be passed on as it is.
+      if (flags.format === 'github') process.stderr.write(`${checkSummaryLine(summary)}\n`);
       process.exitCode = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
     });
 }

@@ -8,7 +8,7 @@ import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
 import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
+import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface ConvertFlags {
   out: string;
@@ -22,7 +22,7 @@ interface ConvertFlags {
   shard?: Shard;
   dryRun?: boolean;
   force?: boolean;
-  json?: boolean;
+  format: 'text' | 'json';
   scene?: Scene;
   progress?: boolean;
   config?: string;
@@ -33,7 +33,7 @@ export function convertCommand(): Command {
   return new Command('convert')
     .description('Convert any audio (WAV, MP3, FLAC, Ogg/Opus, AAC/M4A, video soundtracks...) into platform-ready prompts.')
     .argument('<inputs...>', 'source files and directories (walked recursively; hidden entries skipped)')
-    .requiredOption('-o, --out <dir>', 'output directory (created when missing)')
+    .requiredOption('-o, --out <dir>', 'output directory, created when missing (required)')
     .option('--rename', 'give sources whose names the platform rejects the suggested valid name instead of failing')
     .addOption(new Option('--on-oversize <action>', 'a source longer than the size limit allows: fail up front, or trim it to fit with a 0.5 s fade-out').choices(['fail', 'trim']))
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
@@ -44,7 +44,8 @@ export function convertCommand(): Command {
     .option('--shard <i/n>', 'convert only the i-th of n stable slices of the sources', parseShardOption)
     .option('-n, --dry-run', 'decode and check every source as a real run does, and say what would happen; write nothing')
     .option('--force', 'convert again even when an up-to-date output exists, and replace outputs promptprep did not write')
-    .option('--json', 'print a JSON report on stdout')
+    .addOption(formatOption(['text', 'json'], 'report on stdout: text (a line per file and a summary) or json', 'text'))
+    .addOption(jsonOption())
     .option('--scene <scene>', `where the prompts will play, for scene rules (one of: ${SCENES.join(', ')})`, parseSceneOption)
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
@@ -52,18 +53,23 @@ export function convertCommand(): Command {
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
-      `
+      helpSections({
+        notes: `
 Without --normalize, --trim-silence or --band-limit the conversion is faithful: no gain
 change. The same input and options always give the same bytes. Each output is verified
 with the \`check\` rules before it is renamed into place; a failure leaves nothing behind.
-A re-run skips outputs already made from the same source bytes and options.
-
-Exit codes: 0 nothing failed, 1 some file failed, 2 usage or configuration error.
-
-Examples:
-  promptprep convert recordings/ --out prompts/
-  promptprep convert "Welcome message.mp3" --out prompts/ --rename --normalize
-  promptprep convert long-notice.flac --out prompts/ --on-oversize trim --json`,
+A re-run skips outputs already made from the same source bytes and options.`,
+        exitCodes: [
+          [0, 'nothing failed (converted, or up to date)'],
+          [1, 'some file failed (named on stdout, with the rule)'],
+        ],
+        examples: [
+          'npx promptprep convert recordings/ --out prompts/',
+          'npx promptprep convert "Welcome message.mp3" --out prompts/ --rename --normalize',
+          'npx promptprep convert long-notice.flac --out prompts/ --on-oversize trim --json',
+          'npx promptprep convert recordings/ --out prompts/ --dry-run',
+        ],
+      }),
     )
     .action(async (inputs: string[], flags: ConvertFlags) => {
       // Find ffmpeg and read its version now, while the modules below load: it is on the
@@ -75,6 +81,7 @@ Examples:
       const c = config.convert;
       const out = process.stdout;
       const err = process.stderr;
+      const asJson = flags.format === 'json';
       const useBar = flags.progress !== false && Boolean(err.isTTY);
       // Heavy modules load only here, so `promptprep check` and `--help` start fast.
       const { convertFiles } = await import('../convert.js');
@@ -113,12 +120,12 @@ Examples:
           if (useLedger && (res.status === 'converted' || res.status === 'skipped')) openLedger().catch(() => undefined);
           if (bar) {
             bar.increment(1, { file: shown(res.source) });
-            if (res.status === 'failed' && !flags.json) {
+            if (res.status === 'failed' && !asJson) {
               bar.stop();
               out.write(fileLine(res, colors));
               bar.start(bar.getTotal(), bar.getProgress() * bar.getTotal(), { file: '' });
             }
-          } else if (!flags.json) {
+          } else if (!asJson) {
             out.write(fileLine(res, colors));
           }
         },
@@ -133,7 +140,7 @@ Examples:
           ledger.close();
         }
       }
-      if (flags.json) out.write(`${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n`);
+      if (asJson) out.write(`${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n`);
       else out.write(summaryLine(report, colors, flags.dryRun ?? false));
       process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
     });

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { RejectRule } from '../cec/emulator.js';
 import type { Config } from '../config.js';
 import { isLoopbackHost } from '../server/loopback.js';
-import { EXIT_OK, loadCliConfig, UsageError } from './common.js';
+import { EXIT_OK, helpSections, loadCliConfig, UsageError } from './common.js';
 import { addServerOptions, parseHost, parsePort, type ServerFlags } from './server-options.js';
 
 interface EmulatorFlags extends ServerFlags {
@@ -43,19 +43,20 @@ export function emulatorCommand(): Command {
     .option('--reject <regex=comment>', 'reject files whose voiceFileName matches, with that comment (repeatable)', collect, [])
     .addHelpText(
       'after',
-      `
+      helpSections({
+        notes: `
 It accepts the app_key and app_secret in PROMPTPREP_CEC_APP_KEY and PROMPTPREP_CEC_APP_SECRET
 (the same variables the client reads), approves files that meet the PrivateNumber format
 and rejects the rest with the reason in "comment".
 
 Its control endpoints (/__emulator/files, /fail-next-uploads, /expire-tokens) answer
-only this machine, and never show a callBackUrl's secret, whatever --host exposes.
-
-Example:
-  PROMPTPREP_CEC_APP_KEY=demo PROMPTPREP_CEC_APP_SECRET=demo-secret \\
-    promptprep emulator --reject 'test=Background noise too loud'
-
-Exit codes: 0 stopped by a signal, 2 bad options, missing credentials, or the port is taken.`,
+only this machine, and never show a callBackUrl's secret, whatever --host exposes.`,
+        exitCodes: [[0, 'stopped by SIGINT/SIGTERM']],
+        usage: 'bad options, missing credentials, or the port is taken',
+        examples: [
+          "PROMPTPREP_CEC_APP_KEY=demo PROMPTPREP_CEC_APP_SECRET=demo-secret npx promptprep emulator --reject 'test=Background noise too loud'",
+        ],
+      }),
     )
     .action(async (flags: EmulatorFlags) => {
       const { config } = await loadCliConfig(flags.config);

@@ -7,11 +7,12 @@ import { UsageError } from './common.js';
 /** Open the project's ledger for a command; a broken or newer ledger is a usage error. */
 export async function openCliLedger(config: Config, flag: string | undefined): Promise<Ledger> {
   // Loaded on demand: the native SQLite addon is not needed by check or convert --no-ledger.
-  const { openLedger } = await import('../ledger/project.js');
+  const { ledgerPath, openLedger } = await import('../ledger/project.js');
   try {
     return openLedger(config, flag);
   } catch (err) {
-    throw new UsageError(`cannot open the ledger: ${(err as Error).message}`);
+    // SQLite's own messages ("unable to open database file") do not say which file.
+    throw new UsageError(`cannot open the ledger ${ledgerPath(config, flag)}: ${(err as Error).message}`);
   }
 }
 

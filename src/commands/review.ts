@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { isReviewAction, REVIEW_ACTIONS, TransitionError } from '../ledger/states.js';
 import { escapeControlChars as shown } from '../text-safe.js';
-import { cliPlatform, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { cliPlatform, EXIT_OK, helpSections, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface ReviewFlags {
@@ -24,17 +24,20 @@ export function reviewCommand(): Command {
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
-      `
+      helpSections({
+        notes: `
 Transitions: prepared → awaiting-upload (promptprep upload) → in-review (submitted)
 → approved | rejected. Approving a version supersedes the older ones; "retired" records
 that a superseded file was deleted in the console. Recording the state a version is
 already in changes nothing and exits 0 (scripts may retry); anything else is refused
-with exit 2 and says what you can record instead.
-
-Examples:
-  promptprep review wait_voice1.wav submitted
-  promptprep review wait_voice1.wav rejected --reason "背景噪音过大"
-  promptprep review wait_voice1-v2.wav approved`,
+with exit 2 and says what you can record instead.`,
+        exitCodes: [[0, 'recorded (or already so)']],
+        examples: [
+          'npx promptprep review wait_voice1.wav submitted',
+          'npx promptprep review wait_voice1.wav rejected --reason "背景噪音过大"',
+          'npx promptprep review wait_voice1-v2.wav approved',
+        ],
+      }),
     )
     .action(async (name: string, action: string, flags: ReviewFlags) => {
       if (!isReviewAction(action)) throw new UsageError(`action must be one of: ${Object.keys(REVIEW_ACTIONS).join(', ')} (got "${action}")`);

@@ -5,14 +5,14 @@ import { colorsFor } from '../report/colors.js';
 import { noSceneHint } from '../catalog.js';
 import { SCENES } from '../scenes.js';
 import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
-import { cliPlatform, EXIT_FAILED, EXIT_OK, loadCliConfig, parseSceneOption, UsageError } from './common.js';
+import { cliPlatform, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parseSceneOption, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 const FAIL_ON = ['rejected', 'overdue', 'attention'] as const;
 type FailOn = (typeof FAIL_ON)[number];
 
 interface StatusFlags {
-  json?: boolean;
+  format: 'text' | 'json';
   scene?: string;
   state?: string;
   failOn?: string;
@@ -24,7 +24,8 @@ interface StatusFlags {
 export function statusCommand(): Command {
   return new Command('status')
     .description('Where every prompt stands: current version, review state, since when, the reviewer\'s reason, and what needs a person.')
-    .option('--json', 'print JSON')
+    .addOption(formatOption(['text', 'json'], 'text (a table) or json', 'text'))
+    .addOption(jsonOption())
     .option('--scene <scene>', `only prompts of this scene (${SCENES.join(', ')})`, parseSceneOption)
     .option('--state <state>', `only prompts whose current version is in this state (${REVIEW_STATES.join(', ')})`)
     .option('--fail-on <list>', `exit 1 when any prompt is in one of these conditions (comma-separated: ${FAIL_ON.join(', ')}); a CI gate`)
@@ -33,16 +34,22 @@ export function statusCommand(): Command {
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
-      `
+      helpSections({
+        notes: `
 A review waiting longer than "review.overdueWorkingDays" working days (default 1) is
 flagged overdue: ask for a faster review with the console's 催审 button. Working days
 follow "review.calendar": china (official holidays and 调休 make-up days; the default for
-the Huawei profiles) or weekends.
-
-Examples:
-  promptprep status
-  promptprep status --scene callerHintTone --json
-  promptprep status --fail-on rejected,overdue     # CI: fail while anything needs a person`,
+the Huawei profiles) or weekends.`,
+        exitCodes: [
+          [0, 'printed (and nothing matches --fail-on)'],
+          [1, 'some prompt matches --fail-on (named on stderr)'],
+        ],
+        examples: [
+          'npx promptprep status',
+          'npx promptprep status --scene callerHintTone --json',
+          'npx promptprep status --fail-on rejected,overdue     # CI: fail while anything needs a person',
+        ],
+      }),
     )
     .action(async (flags: StatusFlags) => {
       const { config } = await loadCliConfig(flags.config);
@@ -69,7 +76,7 @@ Examples:
       const failing = rows.filter(
         (r) => (failOn.has('rejected') && r.state === 'rejected') || (failOn.has('overdue') && r.overdue) || (failOn.has('attention') && r.attention !== null),
       );
-      if (flags.json) {
+      if (flags.format === 'json') {
         process.stdout.write(
           `${escapeControlCharsInJson(JSON.stringify({ platform, prompts: rows, summary: summarize(rows), unmatchedCallbacks: unmatched, failing: failing.map((r) => r.name) }, null, 2))}\n`,
         );

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { resolvePromptInfo, sceneFromFolder } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { CecUploads } from '../cec/watch-uploads.js';
-import { EXIT_FAILED, EXIT_OK, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 
 interface WatchFlags {
   once?: boolean;
@@ -16,6 +16,7 @@ interface WatchFlags {
   onOversize?: 'fail' | 'trim';
   maxBytes?: number;
   jobs?: number;
+  format?: 'text' | 'json';
   logFormat?: 'pretty' | 'json';
   config?: string;
   ledger?: string | false;
@@ -48,14 +49,18 @@ export function watchCommand(): Command {
     .addOption(new Option('--on-oversize <action>', 'over-long sources: fail or trim (as convert)').choices(['fail', 'trim']))
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
     .option('-j, --jobs <n>', 'at most n ffmpeg processes at once (default: one per CPU, and the last few decodes start together so no CPU sits idle)', parsePositiveInt)
-    .addOption(new Option('--log-format <format>', 'log lines: pretty (default on a terminal) or json (default otherwise)').choices(['pretty', 'json']))
+    .addOption(formatOption(['text', 'json'], 'log lines on stderr: text (readable; the default on a terminal) or json (JSON lines; the default otherwise)'))
+    .addOption(jsonOption())
+    // The name before --format, still accepted.
+    .addOption(new Option('--log-format <format>').choices(['pretty', 'json']).hideHelp())
     .option('--upload', 'upload prompts through the CEC API as they become ready, and receive the review callbacks (see `upload --help`)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('--no-ledger', 'do not record the prepared prompts in the ledger')
     .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
     .addHelpText(
       'after',
-      `
+      helpSections({
+        notes: `
 Layout under the root (created when missing):
   inbox/     drop recordings here (subfolders are kept in ready/)
   ready/     prepared prompts, complete files only
@@ -66,19 +71,26 @@ Layout under the root (created when missing):
 A file is taken once it has stopped changing for --stable-ms. Dotfiles, *.part,
 *.crdownload, *.tmp, ~$* , Thumbs.db and .DS_Store are ignored. SIGINT/SIGTERM stop
 taking new files, finish the round in flight and exit 0; a killed run resumes where it
-stopped when started again.
-
-Examples:
-  promptprep watch                       # ./watch, until stopped
-  promptprep watch /srv/prompts --poll   # a network share
-  promptprep watch --once                # cron: process the inbox, exit 0/1`,
+stopped when started again.`,
+        exitCodes: [
+          [0, 'stopped by SIGINT/SIGTERM; with --once, nothing was rejected'],
+          [1, 'with --once: some source was rejected (see rejected/)'],
+          [130, 'a second SIGINT/SIGTERM stopped it at once (files in flight stay in the inbox)'],
+        ],
+        examples: [
+          'npx promptprep watch                       # ./watch, until stopped',
+          'npx promptprep watch /srv/prompts --poll   # a network share',
+          'npx promptprep watch --once --json         # cron: process the inbox, exit 0/1, JSON log lines',
+        ],
+      }),
     )
     .action(async (root: string | undefined, flags: WatchFlags) => {
       const { config, profile } = await loadCliConfig(flags.config);
       const c = config.convert;
       const w = config.watch;
       const [{ createLogger }, { runWatch }] = await Promise.all([import('../logger.js'), import('../watch/watcher.js')]);
-      const logger = createLogger(flags.logFormat ? { json: flags.logFormat === 'json' } : {});
+      const format = flags.format ?? (flags.logFormat === 'pretty' ? 'text' : flags.logFormat);
+      const logger = createLogger(format ? { json: format === 'json' } : {});
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {

@@ -37,6 +37,11 @@ export function renderCheckReport(report: CheckReport, format: CheckFormat, stre
   return p.totalsFirst ? `${p.tail(report.summary)}${files}${junitClose}` : `${p.head()}${files}${p.tail(report.summary)}`;
 }
 
+/** "N file(s) checked: ..." */
+export function checkSummaryLine(s: CheckSummary): string {
+  return `${s.total} file(s) checked: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warning(s).`;
+}
+
 /** Where writeCheckReport writes: process.stdout, or any stream.Writable. */
 export interface ReportSink {
   write(chunk: string): boolean;
@@ -101,7 +106,7 @@ function textPrinter(c: Colors): Printer {
       return `${lines.join('\n')}\n`;
     },
     tail: (s) => {
-      const tail = `${s.total} file(s) checked: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warning(s).`;
+      const tail = checkSummaryLine(s);
       return `${s.failed > 0 ? c.red(tail) : c.green(tail)}\n`;
     },
   };
@@ -170,5 +175,6 @@ const githubPrinter: Printer = {
     }
     return lines.map((l) => `${l}\n`).join('');
   },
-  tail: (s) => `${s.total} file(s) checked: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warning(s).\n`,
+  // Only workflow commands on stdout: the caller prints the summary elsewhere (stderr).
+  tail: () => '',
 };
