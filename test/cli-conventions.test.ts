@@ -96,7 +96,7 @@ describe('one output-format flag: --format <name>, with --json short for --forma
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     const text = await run(['watch', 'w2', '--once', '--format', 'text', '--no-ledger']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stderr).toMatch(/summary/);
+    expect(text.stderr).toMatch(/0 converted, 0 rejected/);
     expect(() => JSON.parse(text.stderr.trim().split('\n')[0] as string)).toThrow();
   });
 
@@ -157,7 +157,7 @@ describe('colour', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toMatch(ANSI);
     const plain = await run(['watch', 'w4', '--once', '--format', 'text', '--no-ledger', '--no-color'], { FORCE_COLOR: '1' });
-    expect(plain.stderr).toMatch(/summary/);
+    expect(plain.stderr).toMatch(/0 converted, 0 rejected/);
     expect(plain.stderr).not.toMatch(ANSI);
   });
 });
