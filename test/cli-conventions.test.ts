@@ -15,7 +15,7 @@ const f = (...parts: string[]): string => path.join(dir, ...parts);
 const run = (args: readonly string[], env?: Record<string, string | undefined>): Promise<CliResult> =>
   runCli(args, { cwd: dir, ...(env ? { env } : {}) });
 
-const COMMANDS = ['check', 'convert', 'watch', 'upload', 'review', 'status', 'bindings', 'callbacks', 'emulator'] as const;
+const COMMANDS = ['check', 'convert', 'watch', 'upload', 'review', 'status', 'bindings', 'callbacks', 'emulator', 'doctor'] as const;
 
 beforeAll(async () => {
   dir = await makeTempDir('promptprep-conventions-');
@@ -68,6 +68,7 @@ describe('one output-format flag: --format <name>, with --json short for --forma
     ['convert', ['convert', 'sources', '--out', 'out', '--dry-run', '--no-progress']],
     ['upload', ['upload', '--ledger', 'formats.sqlite']],
     ['status', ['status', '--ledger', 'formats.sqlite']],
+    ['doctor', ['doctor', '--ledger', 'formats.sqlite']],
   ];
   it.for(cases)('%s: --json and --format json print the same JSON; --format text is not JSON', async ([, args]) => {
     const json = await run([...args, '--json']);
