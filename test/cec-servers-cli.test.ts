@@ -61,7 +61,7 @@ describe('the same --host, --port and --config on both servers', () => {
       expect(help.stdout).toMatch(/--host <host>\s+listen address/);
       expect(help.stdout).toMatch(/--port <port>\s+listen port, 0 for any free one/);
       expect(help.stdout).toMatch(/-c, --config <file>\s+config file/);
-      expect(help.stdout).toMatch(/Exit codes: 0 stopped by a signal, 2 /);
+      expect(help.stdout).toMatch(/Exit codes:\n {2}0 +stopped by SIGINT\/SIGTERM\n {2}2 +usage .*the port is taken/);
     }
   });
 

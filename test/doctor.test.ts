@@ -164,7 +164,7 @@ describe('promptprep doctor', () => {
     const r = await runCli(['doctor', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('FFMPEG_PATH, the ffmpeg-static');
-    expect(r.stdout).toMatch(/Exit codes: 0 .*, 1 /);
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 +.*\n {2}1 +/);
     expect(r.stdout).toContain('promptprep doctor --json');
   });
 
