@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
 import { noSceneHint } from '../catalog.js';
 import { escapeControlChars, escapeControlCharsInJson } from '../text-safe.js';
-import { cliPlatform, EXIT_OK, helpSections, loadCliConfig } from './common.js';
+import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface BindingsFlags {
@@ -18,7 +18,7 @@ export function bindingsCommand(): Command {
     .addOption(new Option('--mode <mode>', 'binding mode (required)').choices(BINDING_MODES).makeOptionMandatory())
     .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({

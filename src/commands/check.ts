@@ -5,7 +5,7 @@ import { SCENES, type Scene } from '../scenes.js';
 import { checkFilesEach } from '../check.js';
 import { CHECK_FORMATS, checkSummaryLine, writeCheckReport, type CheckFormat } from '../report/check-report.js';
 import type { Shard } from '../shard.js';
-import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface CheckFlags {
   format: CheckFormat;
@@ -26,7 +26,7 @@ export function checkCommand(): Command {
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
     .option('--shard <i/n>', 'check only the i-th of n stable slices of the files (CI matrix)', parseShardOption)
     .option('--scene <scene>', `where the prompts will play, for scene rules such as the 5 s pre-call limit (one of: ${SCENES.join(', ')}); the config's "prompts" can set it per name`, parseSceneOption)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({

@@ -86,6 +86,11 @@ export function formatOption(formats: readonly string[], description: string, de
   return defaultValue === undefined ? option : option.default(defaultValue);
 }
 
+/** Every command that reads the config takes it from the same flag, worded the same. */
+export function configOption(): Option {
+  return new Option('-c, --config <file>', `config file (default: ./${CONFIG_FILE_NAME} when present)`);
+}
+
 export function jsonOption(): Option {
   return new Option('--json', 'short for --format json');
 }

@@ -8,7 +8,7 @@ import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
 import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
-import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface ConvertFlags {
   out: string;
@@ -50,7 +50,7 @@ export function convertCommand(): Command {
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('--no-ledger', 'do not record the prepared prompts in the ledger')
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { renderDoctorText, runDoctor } from '../doctor.js';
 import { escapeControlCharsInJson } from '../text-safe.js';
-import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption } from './common.js';
 import { LEDGER_OPTION_HELP } from './ledger-common.js';
 
 interface DoctorFlags {
@@ -16,7 +16,7 @@ export function doctorCommand(): Command {
     .addOption(formatOption(['text', 'json'], 'the report: text or json', 'text'))
     .addOption(jsonOption())
     .option('--ledger <file>', LEDGER_OPTION_HELP)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { isReviewAction, REVIEW_ACTIONS, TransitionError } from '../ledger/states.js';
 import { escapeControlChars as shown } from '../text-safe.js';
-import { cliPlatform, EXIT_OK, helpSections, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface ReviewFlags {
@@ -21,7 +21,7 @@ export function reviewCommand(): Command {
     .option('--version <n>', 'which version (default: the one the name denotes, else the latest)', parsePositiveInt)
     .option('--platform <id>', 'platform the review is on (default: "upload.platform" in the config, else huawei-console)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({

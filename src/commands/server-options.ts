@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from './common.js';
+import { configOption, UsageError } from './common.js';
 
 /**
  * The options every long-running server takes (`callbacks`, `emulator`, and what comes
@@ -17,7 +17,7 @@ export function addServerOptions(cmd: Command, defaults: { host: string; port: s
   return cmd
     .option('--host <host>', `listen address (default: ${defaults.host}); 127.0.0.1 keeps it to this machine, 0.0.0.0 listens on every interface`)
     .option('--port <port>', `listen port, 0 for any free one (default: ${defaults.port})`)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)');
+    .addOption(configOption());
 }
 
 export function parsePort(value: string): number {

@@ -4,7 +4,7 @@ import { CEC_PLATFORM, CONSOLE_PLATFORM } from '../platforms.js';
 import type { Config } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
-import { cliPlatform, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, UsageError } from './common.js';
+import { cliPlatform, configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface UploadFlags {
@@ -28,7 +28,7 @@ export function uploadCommand(): Command {
     .addOption(formatOption(['text', 'json'], 'what was staged or uploaded: text (the console checklist) or json', 'text'))
     .addOption(jsonOption())
     .option('--ledger <file>', LEDGER_OPTION_HELP)
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({

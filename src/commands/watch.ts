@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { resolvePromptInfo, sceneFromFolder } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { CecUploads } from '../cec/watch-uploads.js';
-import { EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 
 interface WatchFlags {
   once?: boolean;
@@ -56,7 +56,7 @@ export function watchCommand(): Command {
     .option('--upload', 'upload prompts through the CEC API as they become ready, and receive the review callbacks (see `upload --help`)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('--no-ledger', 'do not record the prepared prompts in the ledger')
-    .option('-c, --config <file>', 'config file (default: ./promptprep.config.json when present)')
+    .addOption(configOption())
     .addHelpText(
       'after',
       helpSections({
