@@ -9,9 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noSceneHint } from '../src/catalog.js';
 import { Ledger } from '../src/ledger/ledger.js';
-import { STACK_LINE, type CliResult } from './helpers/cli.js';
 import { approveLatest, driveTo, ledgerViolations, PLATFORM, prep } from './helpers/ledger-fixtures.js';
-import { Project, show } from './helpers/ledger-project.js';
+import { ok, Project, show } from './helpers/ledger-project.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
 let root: string;
@@ -25,12 +24,6 @@ afterAll(async () => {
 });
 
 const project = (config: Record<string, unknown> = {}) => Project.create(path.join(root, `p${++count}`), config);
-
-function ok(res: CliResult, code = 0): CliResult {
-  expect(res.code, show(res)).toBe(code);
-  expect(res.stderr).not.toMatch(STACK_LINE);
-  return res;
-}
 
 describe('a prompt from conversion to the old version retired', () => {
   it('walks the whole replacement cycle', async () => {

@@ -7,8 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPromptInfo } from '../src/catalog.js';
-import { STACK_LINE, type CliResult } from './helpers/cli.js';
-import { Project, show } from './helpers/ledger-project.js';
+import { ok, Project, show } from './helpers/ledger-project.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
 let root: string;
@@ -22,12 +21,6 @@ afterAll(async () => {
 });
 
 const project = (config: Record<string, unknown> = {}) => Project.create(path.join(root, `p${++count}`), config);
-
-function ok(res: CliResult, code = 0): CliResult {
-  expect(res.code, show(res)).toBe(code);
-  expect(res.stderr).not.toMatch(STACK_LINE);
-  return res;
-}
 
 describe('one platform for every command (flag, then config, then huawei-console)', () => {
   it('review follows "upload.platform" in the config as status and bindings do, and names it', async () => {

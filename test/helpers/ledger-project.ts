@@ -5,8 +5,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import type { StatusRow } from '../../src/ledger/ledger.js';
-import { runCli, type CliResult } from './cli.js';
+import { runCli, STACK_LINE, type CliResult } from './cli.js';
 import { makeTone } from './ffmpeg.js';
 
 export interface StatusJson {
@@ -82,4 +83,11 @@ export class Project {
 /** Describe a CLI result for a failed expectation. */
 export function show(res: CliResult): string {
   return `exit ${res.code}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`;
+}
+
+/** The run ended with `code` (0 unless said) and no stack trace: what a user may see. */
+export function ok(res: CliResult, code = 0): CliResult {
+  expect(res.code, show(res)).toBe(code);
+  expect(res.stderr).not.toMatch(STACK_LINE);
+  return res;
 }
