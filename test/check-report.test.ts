@@ -81,6 +81,7 @@ describe('github', () => {
     );
     expect(lines[1]).toBe('::warning file=p/a&b <c>.wav,title=promptprep too-quiet::Quiet.');
     expect(lines[2]).toBe('::warning file=p/warn.wav,title=promptprep clipping::Clips.');
-    expect(lines).toHaveLength(4);
+    // Only workflow commands: the summary line goes to stderr (the CLI prints it there).
+    expect(lines).toHaveLength(3);
   });
 });
