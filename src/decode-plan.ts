@@ -31,6 +31,11 @@ export interface DecodePlanOutput {
   maxSeconds?: number;
   /** Keep the source's channels (no downmix): the per-channel reference of a downmix. */
   keepChannels?: boolean;
+  /**
+   * This output's rate; default the plan's. Outputs of one input at several rates share
+   * its decode: ffmpeg decodes an input once and feeds every output that maps it.
+   */
+  sampleRate?: number;
 }
 
 export interface DecodePlan {

@@ -465,7 +465,7 @@ export async function runDecodePlan(
       ...(out.filters.length > 0 ? ['-af', out.filters.join(',')] : []),
       ...(out.keepChannels ? [] : ['-ac', String(plan.channels)]),
       '-ar',
-      String(plan.sampleRate),
+      String(out.sampleRate ?? plan.sampleRate),
       '-c:a',
       RAW_ENCODERS[out.encoding],
       ...(out.maxSeconds !== undefined ? ['-t', out.maxSeconds.toFixed(6)] : []),
