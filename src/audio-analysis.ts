@@ -60,7 +60,7 @@ export function toDb(linear: number): number {
  * Anything at or above this magnitude is "at full scale": A-law's largest code decodes
  * to 32256, so a clipped A-law file never reaches 32767.
  */
-const CLIP_LEVEL = 32000;
+export const CLIP_LEVEL = 32000;
 
 /** Mean power of each 20 ms frame, and the frame length in samples. */
 export function framePowers(samples: Int16Array, sampleRate: number): { frame: number; powers: Float64Array } {
@@ -87,6 +87,11 @@ export function activityThreshold(powers: Float64Array, options: AnalysisOptions
   const floor = Math.pow(10, options.activityFloorDb / 10) * FULL_SCALE * FULL_SCALE;
   const gated = loudest * Math.pow(10, -options.activityGateDb / 10);
   return Math.max(floor, gated);
+}
+
+/** Whether a frame of this mean power is active (speech), not silence: the one rule for both. */
+export function frameIsActive(power: number, threshold: number): boolean {
+  return power >= threshold && power > 0;
 }
 
 export function analyzeSamples(samples: Int16Array, sampleRate: number, options: AnalysisOptions = defaultAnalysisOptions): AudioStats {
@@ -211,7 +216,7 @@ function summarize(
     const len = Math.min(n, start + frame) - start;
     const p = powers[f] as number;
     sumSq += p * len;
-    if (p >= threshold && p > 0) {
+    if (frameIsActive(p, threshold)) {
       activeFrames++;
       activeSumSq += p * len;
       activeSamples += len;
