@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -508,4 +508,47 @@ function cleanStderr(stderr: string, fallback: string): string {
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !l.startsWith('Conversion failed'));
   return lines.length > 0 ? lines.slice(-6).join('\n') : fallback;
+}
+
+/** One encode of 16-bit mono samples by one of ffmpeg's encoders (GSM 6.10, MP3: codecs we do not write in-process). */
+export interface EncodeSpec {
+  /** ffmpeg encoder name, e.g. "libgsm_ms". */
+  encoder: string;
+  /** Output format (ffmpeg -f), e.g. "gsm" for the bare frames. */
+  format: string;
+  /** Encoder options, e.g. ['-b:a', '32k']. */
+  options?: readonly string[];
+}
+
+/**
+ * Encode samples (16-bit little-endian, mono, at `sampleRate`) through stdin and get the
+ * encoded bytes from stdout: no temporary files, no file names on the command line, and
+ * +bitexact so the same samples give the same bytes on every run.
+ */
+export function encodeWithFfmpeg(binary: FfmpegBinary, pcm: Uint8Array, sampleRate: number, spec: EncodeSpec): Promise<Buffer> {
+  const args = [
+    '-nostdin', '-hide_banner', '-loglevel', 'error',
+    '-f', 's16le', '-ar', String(sampleRate), '-ac', '1', '-i', 'pipe:0',
+    '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact',
+    '-c:a', spec.encoder, ...(spec.options ?? []),
+    '-f', spec.format, 'pipe:1',
+  ];
+  return new Promise<Buffer>((resolve, reject) => {
+    const child = spawn(binary.path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      err = (err + s).slice(-4096);
+    });
+    // ffmpeg that fails early closes its stdin: its exit code and stderr tell why, not EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (e) => reject(new Error(`ffmpeg (${binary.path}) could not be started to encode with ${spec.encoder}: ${e.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new Error(`ffmpeg could not encode with ${spec.encoder}: ${cleanStderr(err, signal ? `killed by ${signal}` : `exit code ${code}`)}`));
+    });
+    child.stdin.end(pcm);
+  });
 }

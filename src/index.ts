@@ -22,6 +22,8 @@ export { analyzeSamples, analyzeCodes } from './audio-analysis.js';
 export type { AudioStats, AnalysisOptions } from './audio-analysis.js';
 export { parseWav, readWavInfo, buildCanonicalWav, CANONICAL_HEADER_BYTES } from './wav.js';
 export { encodeAlaw, decodeAlaw } from './alaw.js';
+export { encodeForProfile, encodeMulaw, decodeMulaw, encodePcm16, decodePcm16, buildCodecWav, MissingEncoderError } from './codecs/index.js';
+export type { EncodeTarget } from './codecs/index.js';
 export { locateFfmpeg, searchFfmpeg, ffmpegNeeds, FfmpegNotFoundError, FFMPEG_SOURCES } from './ffmpeg.js';
 export { runDoctor } from './doctor.js';
 export type { DoctorOptions, DoctorReport } from './doctor.js';
