@@ -4,7 +4,7 @@ import { analyzeCodes, defaultAnalysisOptions, fmtDb, type AnalysisOptions, type
 import { ALAW_DECODE } from './alaw.js';
 import { validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
-import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
+import { bytesPerSecond, huaweiPrivateNumber, sizeLimit, type Profile } from './profile.js';
 import { PRE_CALL_SCENES, type Scene } from './scenes.js';
 import { formatTagName, parseWav, readWavInfo, type WavInfo } from './wav.js';
 import { describeFsError } from './fs-errors.js';
@@ -105,7 +105,7 @@ export function checkWavBytes(
 /** The verdict on a parsed WAV; `whole` holds the whole file when it is in memory (for level analysis). */
 function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
   const profile = options.profile ?? huaweiPrivateNumber;
-  const maxBytes = options.maxBytes ?? profile.maxBytes;
+  const maxBytes = options.maxBytes ?? sizeLimit(profile);
   const fileSize = info.fileSize;
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
@@ -136,7 +136,7 @@ function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions
     const data = whole.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent);
     stats = analyzeCodes(data, ALAW_DECODE, fmt.sampleRate, options.analysis ?? defaultAnalysisOptions);
     levelWarnings(stats, options.analysis ?? defaultAnalysisOptions, warnings);
-    if (options.scene && PRE_CALL_SCENES.has(options.scene) && stats.durationSeconds > profile.preCallMaxSeconds) {
+    if (options.scene && PRE_CALL_SCENES.has(options.scene) && profile.preCallMaxSeconds !== undefined && stats.durationSeconds > profile.preCallMaxSeconds) {
       warnings.push(
         finding(
           'too-long-for-scene',

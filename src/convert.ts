@@ -15,7 +15,7 @@ import { ffmpegFeatures, ffmpegNeeds, fileUrl, locateFfmpeg, runDecodePlan, type
 import { naturalOutputName, suggestFileName, validateOutputName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { describeFsError } from './fs-errors.js';
-import { bytesPerSecond, huaweiPrivateNumber, type Profile } from './profile.js';
+import { bytesPerSecond, huaweiPrivateNumber, sizeLimit, wavFormatTag, type Profile } from './profile.js';
 import type { Scene } from './scenes.js';
 import { inShard, type Shard } from './shard.js';
 import { ownerTag, removeDeadOwners } from './stale-files.js';
@@ -142,7 +142,7 @@ interface Resolved {
 
 function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
   const profile = o.profile ?? huaweiPrivateNumber;
-  const maxBytes = o.maxBytes ?? profile.maxBytes;
+  const maxBytes = o.maxBytes ?? sizeLimit(profile);
   const blockAlign = (profile.channels * profile.bitsPerSample) / 8;
   // The data chunk is padded to an even length, so an odd count costs one more byte.
   let maxSamples = Math.floor((maxBytes - CANONICAL_HEADER_BYTES) / blockAlign);
@@ -762,7 +762,7 @@ async function finish(p: Pending, decoded: DecodedAudio, r: Resolved): Promise<C
     data = codes;
   }
   const wav = buildCanonicalWav(data, {
-    formatTag: r.profile.formatTag,
+    formatTag: wavFormatTag(r.profile),
     sampleRate: rate,
     channels: r.profile.channels,
     bitsPerSample: r.profile.bitsPerSample,

@@ -7,7 +7,7 @@ import { transliterateHan } from './transliterate.js';
 /** Where platform file names are validated, and where a valid one is suggested. */
 
 function charsetRegex(profile: Profile, anchored: boolean): RegExp {
-  return anchored ? new RegExp(`^[${profile.nameCharset}]+$`) : new RegExp(`[^${profile.nameCharset}]`, 'gu');
+  return anchored ? new RegExp(`^[${profile.nameCharset}]+$`, 'u') : new RegExp(`[^${profile.nameCharset}]`, 'gu');
 }
 
 /** Characters of `name` the profile does not allow, each once, in order of appearance. */

@@ -12,9 +12,11 @@ export type { ConvertFileResult, ConvertItem, ConvertOptions, ConvertReport, Con
 export { runWatch } from './watch/watcher.js';
 export type { WatchOptions, WatchSummary } from './watch/watcher.js';
 export type { WatchEvent, WatchEventType } from './watch/processor.js';
-export { huaweiPrivateNumber, getProfile, listProfiles } from './profile.js';
-export { ProfileSchema } from './profile-schema.js';
-export type { Profile } from './profile.js';
+export { huaweiPrivateNumber, getProfile, listProfiles, deriveProfile, specOf, bytesPerSecond, sizeLimit, UnknownProfileError } from './profile.js';
+export { ProfileSchema, ProfileSpecSchema, NameRuleSchema } from './profile-schema.js';
+export type { Profile, ProfileSpec, NameRule, ContainerId, LayoutId } from './profile.js';
+export { CODECS, codecInfo } from './codec-info.js';
+export type { CodecId, CodecInfo } from './codec-info.js';
 export { validateFileName, suggestFileName, isValidFileName } from './file-name.js';
 export { loadConfig, parseConfig, ConfigSchema, ConfigError, CONFIG_FILE_NAME } from './config.js';
 export type { Config } from './config.js';
