@@ -1,6 +1,8 @@
-import { parseFile } from 'music-metadata';
-import { formatTagName, readWavInfo, type WavFormat, type WavInfo } from './wav.js';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { CouldNotDetermineFileTypeError, parseBuffer, parseFile, UnsupportedFileTypeError, type IAudioMetadata } from 'music-metadata';
+import { formatTagName, parseWav, readWavInfo, type WavFormat, type WavInfo } from './wav.js';
 
 /**
  * What a source is, found in-process (music-metadata, and our own RIFF parser for WAV)
@@ -24,22 +26,74 @@ export type SourceProbe =
   | { kind: 'no-audio'; reason: string };
 
 export async function probeSource(file: string, size: number): Promise<SourceProbe> {
+  return (await probeAndHashSource(file, size)).probe;
+}
+
+/**
+ * Sources up to this size (a 60 s MP3 at 128 kbit/s) are read whole, in one read, and
+ * parsed from memory: music-metadata reading a file itself makes some 25 small reads of
+ * an MP3, and the source would be opened and read once more for its hash. Larger
+ * sources are parsed from disk, where those reads are small beside the decode.
+ */
+export const WHOLE_READ_BYTES = 1 << 20;
+
+/**
+ * probeSource, and the source's SHA-256 when the file was small enough to be read whole
+ * (null otherwise: the caller hashes it from disk). The verdicts are the same either way:
+ * the same bytes go to the same parsers.
+ */
+export async function probeAndHashSource(
+  file: string,
+  size: number,
+  /** Sources up to this size are read whole (tests set 0 to take the from-disk path). */
+  wholeReadBytes = WHOLE_READ_BYTES,
+): Promise<{ probe: SourceProbe; sha256: string | null }> {
   let wav: WavInfo | undefined;
+  let whole: Buffer | null = null;
   const handle = await fs.open(file, 'r');
   try {
+    if (size <= wholeReadBytes) whole = await readWhole(handle, size);
     // Chunk by chunk from disk: a WAV of any size or chunk count costs one small read or a few.
-    const info = await readWavInfo(handle, size);
+    const info = whole ? parseWav(whole, size) : await readWavInfo(handle, size);
     if (info.declaredRiffSize !== null) wav = info;
   } finally {
     await handle.close();
   }
+  const sha256 = whole ? createHash('sha256').update(whole).digest('hex') : null;
   let meta;
   try {
-    meta = await parseFile(file, { duration: true, skipCovers: true });
+    meta = whole ? await parseWhole(file, whole) : await parseFile(file, MM_OPTIONS);
   } catch (err) {
-    return { kind: 'unknown', reason: (err as Error).message };
+    return { probe: { kind: 'unknown', reason: (err as Error).message }, sha256 };
   }
-  const f = meta.format;
+  return { probe: fromMetadata(meta.format, wav), sha256 };
+}
+
+const MM_OPTIONS = { duration: true, skipCovers: true } as const;
+
+/** All `size` bytes, or null when the file is not that size any more (then it is read as a large one). */
+async function readWhole(handle: FileHandle, size: number): Promise<Buffer | null> {
+  const buf = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < size) {
+    const { bytesRead } = await handle.read(buf, got, size - got, got);
+    if (bytesRead === 0) return null;
+    got += bytesRead;
+  }
+  return buf;
+}
+
+/** music-metadata on bytes in memory, as parseFile would on the file: the name's extension picks the parser first, and errors name the file. */
+async function parseWhole(file: string, bytes: Buffer) {
+  try {
+    return await parseBuffer(bytes, { path: file, size: bytes.length }, MM_OPTIONS);
+  } catch (err) {
+    if (err instanceof CouldNotDetermineFileTypeError || err instanceof UnsupportedFileTypeError) err.message += `: ${file}`;
+    throw err;
+  }
+}
+
+function fromMetadata(f: IAudioMetadata['format'], wav: WavInfo | undefined): SourceProbe {
   if (f.hasAudio === false && f.hasVideo === true) {
     return { kind: 'no-audio', reason: 'it is a video file with no audio track' };
   }
