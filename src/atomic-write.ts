@@ -77,6 +77,68 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, t
   await placeStaged(await stageFile(dest, data, tempDir));
 }
 
+/**
+ * Many files staged at once, for writers that finish files faster than one fsync each
+ * allows: every temporary file is written first, then all are fsynced together (several
+ * fsyncs in flight share the file system's journal commits, where one after another each
+ * waits for its own). Each entry comes back as its StagedFile or the error that stopped it;
+ * a failed entry leaves no temporary file, and does not stop the others.
+ */
+export async function stageFiles(writes: readonly { dest: string; data: Uint8Array | string; tempDir?: string }[]): Promise<(StagedFile | Error)[]> {
+  const opened = await Promise.all(
+    writes.map(async (w) => {
+      const tmp = partialPathFor(w.dest, w.tempDir);
+      let handle: fs.FileHandle | null = null;
+      try {
+        handle = await fs.open(tmp, 'wx', 0o644);
+        await handle.writeFile(w.data);
+        return { tmp, dest: w.dest, handle };
+      } catch (err) {
+        await handle?.close().catch(() => undefined);
+        if (handle) await fs.rm(tmp, { force: true }).catch(() => undefined);
+        return err as Error;
+      }
+    }),
+  );
+  return Promise.all(
+    opened.map(async (o) => {
+      if (o instanceof Error) return o;
+      try {
+        // Data must be on disk before a rename makes it visible under the real name.
+        await o.handle.sync();
+        await o.handle.close();
+        return { tmp: o.tmp, dest: o.dest };
+      } catch (err) {
+        await o.handle.close().catch(() => undefined);
+        await fs.rm(o.tmp, { force: true }).catch(() => undefined);
+        return err as Error;
+      }
+    }),
+  );
+}
+
+/**
+ * The second half for many: each renamed into place, then each folder fsynced once for
+ * all the renames into it. Returns null or the error per entry; a failed rename discards
+ * that entry's temporary file.
+ */
+export async function placeStagedFiles(staged: readonly StagedFile[]): Promise<(Error | null)[]> {
+  const results = await Promise.all(
+    staged.map(async (s) => {
+      try {
+        await fs.rename(s.tmp, s.dest);
+        return null;
+      } catch (err) {
+        await discardStaged(s);
+        return err as Error;
+      }
+    }),
+  );
+  const dirs = new Set(staged.filter((_, i) => results[i] === null).map((s) => path.dirname(s.dest)));
+  await Promise.all([...dirs].map((dir) => syncDir(dir)));
+  return results;
+}
+
 /** Make a rename durable: the directory entry itself must reach the disk. */
 export async function syncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | null = null;
