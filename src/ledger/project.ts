@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
-import type { ConvertReport } from '../convert.js';
-import { DEFAULT_LEDGER_PATH, Ledger, type LedgerOptions } from './ledger.js';
+import type { ConvertFileResult, ConvertReport } from '../convert.js';
+import { DEFAULT_LEDGER_PATH, Ledger, type LedgerOptions, type PreparedVersion } from './ledger.js';
 
 /** Which ledger file a command uses: --ledger, else the config's ledger.path, else the default. */
 export function ledgerPath(config: Config, flag?: string, cwd: string = process.cwd()): string {
@@ -32,21 +32,108 @@ export function recordConversions(
   return ledger.atomically(() => {
     let created = 0;
     for (const f of report.files) {
-      if ((f.status !== 'converted' && f.status !== 'skipped') || !f.output || !f.stats) continue;
-      const name = path.basename(f.output);
-      const res = ledger.recordPrepared({
-        name,
-        sha256: f.stats.sha256,
-        bytes: f.stats.bytes,
-        durationSeconds: f.stats.durationSeconds,
-        source: path.resolve(f.source),
-        sourceSha256: f.stats.sourceSha256 ?? null,
-        filePath: path.resolve(f.output),
-        scene: sceneOverride ?? null,
-        actor,
-      });
-      if (res.created) created++;
+      const p = preparedVersion(f, actor, sceneOverride);
+      if (p && ledger.recordPrepared(p).created) created++;
     }
     return created;
   });
+}
+
+/** What the ledger keeps of a convert result: only a converted or up-to-date prompt has a version. */
+function preparedVersion(f: ConvertFileResult, actor: string, sceneOverride: string | undefined): PreparedVersion | null {
+  if ((f.status !== 'converted' && f.status !== 'skipped') || !f.output || !f.stats) return null;
+  return {
+    name: path.basename(f.output),
+    sha256: f.stats.sha256,
+    bytes: f.stats.bytes,
+    durationSeconds: f.stats.durationSeconds,
+    source: path.resolve(f.source),
+    sourceSha256: f.stats.sourceSha256 ?? null,
+    filePath: path.resolve(f.output),
+    scene: sceneOverride ?? null,
+    actor,
+  };
+}
+
+/** How many results a ConversionRecorder gathers before it commits them, and how long it lets one wait. */
+export const RECORD_BATCH_FILES = 256;
+export const RECORD_BATCH_MS = 250;
+
+/**
+ * Records a convert run's prompts while the run goes on: results are gathered (only the
+ * few fields the ledger keeps) and committed a batch at a time, in one transaction each,
+ * once RECORD_BATCH_FILES are waiting or the oldest has waited RECORD_BATCH_MS. So the
+ * ledger is written while later sources still decode, not all at the end, and a run of
+ * any size holds at most one batch. A killed run leaves the batches committed so far;
+ * the next run records the rest (up-to-date prompts are recorded as they are skipped).
+ *
+ * The ledger is attached when it is open (opening loads SQLite, so it is started only
+ * once there is something to record); results wait until then. After a failed commit
+ * nothing more is recorded, and finish() throws that error.
+ */
+export class ConversionRecorder {
+  private ledger: Ledger | null = null;
+  private waiting: PreparedVersion[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private failure: { error: unknown } | null = null;
+  /** New versions recorded so far. */
+  created = 0;
+
+  constructor(
+    private readonly actor: string,
+    private readonly sceneOverride?: string,
+    private readonly batchFiles = RECORD_BATCH_FILES,
+    private readonly batchMs = RECORD_BATCH_MS,
+  ) {}
+
+  /** Whether this result goes to the ledger at all (a caller opens the ledger on the first one). */
+  wants(f: ConvertFileResult): boolean {
+    return !this.failure && preparedVersion(f, this.actor, this.sceneOverride) !== null;
+  }
+
+  add(f: ConvertFileResult): void {
+    if (this.failure) return;
+    const p = preparedVersion(f, this.actor, this.sceneOverride);
+    if (!p) return;
+    this.waiting.push(p);
+    if (this.waiting.length >= this.batchFiles) this.commit();
+    else this.timer ??= setTimeout(() => this.commit(), this.batchMs);
+  }
+
+  attach(ledger: Ledger): void {
+    this.ledger = ledger;
+    if (this.waiting.length >= this.batchFiles) this.commit();
+    else if (this.waiting.length > 0) this.timer ??= setTimeout(() => this.commit(), this.batchMs);
+  }
+
+  /** The ledger could not be opened: nothing is recorded, and finish() throws this. */
+  fail(error: unknown): void {
+    this.failure ??= { error };
+    this.waiting = [];
+  }
+
+  /** Commit what is left; returns the count of new versions, or throws the first failure. */
+  finish(): number {
+    this.commit();
+    if (this.failure) throw this.failure.error;
+    return this.created;
+  }
+
+  private commit(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ledger = this.ledger;
+    if (!ledger || this.failure || this.waiting.length === 0) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      this.created += ledger.atomically(() => {
+        let created = 0;
+        for (const p of batch) if (ledger.recordPrepared(p).created) created++;
+        return created;
+      });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
 }
