@@ -10,6 +10,7 @@ import { envInt } from './lib/env.js';
 import { prng } from './lib/audio.js';
 import { fixed, int, mib, ratio } from './lib/format.js';
 import { gcIfExposed, procAvailable, watchProcessTree, type TreeRssSample } from './lib/memory.js';
+import { logMemoryLadder, memoryLadder, MEMORY_TARGET_BYTES_PER_FILE, type MemoryLadder } from './lib/convert-memory.js';
 import { mapLimit, median, time } from './lib/timing.js';
 import { run } from './lib/tools.js';
 import { buildPrivateCli } from './lib/build.js';
@@ -22,13 +23,13 @@ import { target, type Bench, type BenchTarget } from './lib/types.js';
  * - a file's output bytes are the same alone as in a batch;
  * - a few long sources (minutes each) are no slower than that loop;
  * - one bad file in a batch neither fails nor slows the others;
- * - peak memory stays flat as the batch grows (200 vs 2,000 files).
+ * - peak memory stays flat as the batch grows: node's peak grows by at most 1 KB a file
+ *   over 200, 2,000 and 10,000 sources (BENCH_CONVERT_QUICK=1 runs this ladder alone).
  */
 
 const TARGET_SPEEDUP = 2;
 const LONG_MAX_RATIO = 1.1; // "no slower", with 10% allowed for run-to-run noise
 const BAD_MAX_RATIO = 1.25;
-const MEMORY_MAX_RATIO = 1.5;
 const SHORT_SECONDS = 4;
 const SOURCE_RATE = 44100;
 /** Outputs of one ffmpeg process while generating fixtures. */
@@ -170,12 +171,36 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
 }
 
 
+function memoryTarget(ladder: MemoryLadder): BenchTarget {
+  const first = ladder.runs[0] as { files: number };
+  const last = ladder.runs[ladder.runs.length - 1] as { files: number };
+  return target({
+    description: `growth of node's peak RSS per extra source, ${int(first.files)} -> ${int(last.files)} sources, bytes <= ${MEMORY_TARGET_BYTES_PER_FILE}`,
+    metric: 'memory_node_bytes_per_file',
+    kind: 'max',
+    threshold: MEMORY_TARGET_BYTES_PER_FILE,
+    actual: ladder.nodeBytesPerFile,
+  });
+}
+
+function memoryMetrics(ladder: MemoryLadder): Record<string, number> {
+  const m: Record<string, number> = { memory_node_bytes_per_file: ladder.nodeBytesPerFile, memory_tree_bytes_per_file: ladder.treeBytesPerFile };
+  for (const r of ladder.runs) {
+    m[`memory_node_hwm_${r.files}_bytes`] = r.mem.rootHwmBytes;
+    m[`memory_tree_peak_${r.files}_bytes`] = r.mem.peakTreeBytes;
+    m[`memory_ms_${r.files}`] = r.ms;
+  }
+  return m;
+}
+
 const bench: Bench = {
   name: 'convert',
   title: 'convert: batched ffmpeg (promptprep convert) vs xargs -P running one ffmpeg per file',
   async run({ root, workDir, log }) {
     const fileCount = envInt('BENCH_CONVERT_FILES', 200);
-    const memoryFiles = envInt('BENCH_CONVERT_MEMORY_FILES', 2000);
+    const quick = process.env.BENCH_CONVERT_QUICK === '1';
+    const memoryCounts = (process.env.BENCH_CONVERT_MEMORY_COUNTS || (quick ? '200,2000' : '200,2000,10000')).split(',').map(Number);
+    if (memoryCounts.length < 2 || memoryCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('BENCH_CONVERT_MEMORY_COUNTS must list two or more counts, e.g. 200,2000,10000.');
     const runs = envInt('BENCH_CONVERT_RUNS', 3);
     const identityCount = Math.min(fileCount, envInt('BENCH_CONVERT_IDENTITY', 10));
     const longCount = envInt('BENCH_CONVERT_LONG_FILES', 3);
@@ -201,13 +226,23 @@ const bench: Bench = {
     const build = await time(() => buildPrivateCli(root, path.join(workDir, 'build'), 'BENCH_CONVERT_CLI'));
     const cli = build.value.cli;
 
+    if (quick) {
+      // The memory ladder alone, on 20 distinct 2 s MP3s linked under many names: a minute, not ten.
+      const base = path.join(workDir, 'quick-src');
+      await fs.mkdir(base, { recursive: true });
+      const specs = Array.from({ length: 20 }, (_, i) => ({ file: path.join(base, `q_${pad(i)}.mp3`), seed: 7000 + i, seconds: 2 }));
+      await generateMp3s(ffmpeg, specs, cpus);
+      const ladder = await memoryLadder({ cli, env: childEnv, workDir, sources: specs.map((s) => s.file), counts: memoryCounts, extraArgs: jobsArgs });
+      logMemoryLadder(ladder, log);
+      return { targets: [memoryTarget(ladder)], metrics: memoryMetrics(ladder) };
+    }
+
     // --- fixtures
     const srcDir = path.join(workDir, 'src');
     const longDir = path.join(workDir, 'long');
-    const memDir = path.join(workDir, 'src-memory');
     const warmDir = path.join(workDir, 'src-warmup');
     const badDirs = { corrupt: path.join(workDir, 'src-bad-corrupt'), unsupported: path.join(workDir, 'src-bad-unsupported') };
-    for (const d of [srcDir, longDir, memDir, warmDir, ...Object.values(badDirs)]) await fs.mkdir(d, { recursive: true });
+    for (const d of [srcDir, longDir, warmDir, ...Object.values(badDirs)]) await fs.mkdir(d, { recursive: true });
     const names = Array.from({ length: fileCount }, (_, i) => `prompt_${pad(i)}`);
     // One bad file in the middle of the sorted list, so it shares a group with good ones.
     const badFiles = {
@@ -224,10 +259,6 @@ const bench: Bench = {
         mapLimit(specs.slice(fileCount), cpus, (s) => generateMp3s(ffmpeg, [s], 1)),
         generateMp3s(ffmpeg, specs.slice(0, fileCount), cpus),
       ]);
-      // Memory run: copies (distinct names, same bytes) up to memoryFiles.
-      await mapLimit(Array.from({ length: memoryFiles }, (_, j) => j), 32, (j) =>
-        fs.copyFile(path.join(srcDir, `${names[j % fileCount]}.mp3`), path.join(memDir, `${names[j % fileCount]}_c${pad(Math.floor(j / fileCount))}.mp3`)),
-      );
       for (const n of names.slice(0, Math.min(10, fileCount))) await fs.copyFile(path.join(srcDir, `${n}.mp3`), path.join(warmDir, `${n}.mp3`));
       // Bad-file batches: hard links to the good sources plus the bad file.
       for (const d of Object.values(badDirs)) {
@@ -383,23 +414,21 @@ const bench: Bench = {
     const longLibMed = med(long.lib);
     const longRatio = longCliMed.ms / longLoopMed.ms;
 
-    // --- memory: the CLI process tree (node + its ffmpeg children), 200 vs 2,000 files
-    let mem200: ProcResult | null = null;
-    let memBig: ProcResult | null = null;
+    // --- memory: node's peak over 200, 2,000 and 10,000 sources (links to the fixture's)
+    let ladder: MemoryLadder | null = null;
     let bigSame = 0;
+    const memoryFiles = Math.max(...memoryCounts);
     if (procAvailable()) {
-      mem200 = await cliRun(srcDir, fileCount, 0, true);
-      const big = await cliRun(memDir, memoryFiles, 0, true);
-      memBig = big;
+      ladder = await memoryLadder({ cli, env: childEnv, workDir, sources: names.map((n) => path.join(srcDir, `${n}.mp3`)), counts: memoryCounts, extraArgs: jobsArgs });
+      const big = ladder.runs[ladder.runs.length - 1] as { out: string };
       for (let j = 0; j < memoryFiles; j++) {
         const n = names[j % fileCount] as string;
-        if (await sameBytes(path.join(big.out, `${n}_c${pad(Math.floor(j / fileCount))}.wav`), path.join(libOut, `${n}.wav`))) bigSame++;
+        if (await sameBytes(path.join(big.out, `${n}_m${String(j).padStart(5, '0')}.wav`), path.join(libOut, `${n}.wav`))) bigSame++;
       }
     }
-    const memRatio = mem200?.mem && memBig?.mem ? memBig.mem.peakTreeBytes / mem200.mem.peakTreeBytes : NaN;
     const loadAfter = os.loadavg()[0] as number;
 
-    const identityChecked = identityCount + fileCount + (memBig ? memoryFiles : 0);
+    const identityChecked = identityCount + fileCount + (ladder ? memoryFiles : 0);
     const identityMismatches = identityChecked - (aloneSame + cliSame + bigSame);
 
     // --- report
@@ -410,7 +439,7 @@ const bench: Bench = {
     const runsText = (m: Measured[]): string => m.map((x) => fixed(x.ms / 1000, 2)).join(', ') + ' s';
     log(`ffmpeg:      ${ffmpeg} (${binary.source}, version ${features.version}), used by both sides; loop -P ${jobs}; ours ${jobsGiven ? `--jobs ${jobs}` : 'default --jobs'} (os.availableParallelism() = ${cpus})`);
     log(`fixture:     ${int(fileCount)} distinct ${SHORT_SECONDS} s speech-like MP3s (44.1 kHz stereo, libmp3lame 128k), ${mib(srcBytes)}; ` +
-      `${longCount} x ${longSeconds} s long MP3s; ${int(memoryFiles)} copies for the memory run; made in ${fixed(gen.ms / 1000, 1)} s`);
+      `${longCount} x ${longSeconds} s long MP3s; up to ${int(memoryFiles)} links for the memory ladder; made in ${fixed(gen.ms / 1000, 1)} s`);
     log(`ours:        CLI   node ${build.value.note}`);
     log(`                   convert <src> --out <fresh dir> ${jobsArgs.join(' ')}${jobsArgs.length ? ' ' : ''}--no-progress (process start-up counted; build ${fixed(build.ms / 1000, 1)} s, not counted)`);
     log(`                   start-up alone (cli.cjs --version, median of 3): ${fixed(startupMed, 0)} ms, of which Node.js itself (node -e 0): ${fixed(nodeMed, 0)} ms`);
@@ -427,7 +456,7 @@ const bench: Bench = {
     log(`  ratio      loop time / ours: CLI ${ratio(speedupCli)} (judged), library ${ratio(speedupLib)}; ` +
       `loop cpu / ours cpu: CLI ${ratio(loopMed.cpuS / cliMed.cpuS)}, library ${ratio(loopMed.cpuS / libMed.cpuS)}`);
     log(`identity:    alone vs batch ${aloneSame}/${identityCount} identical (convertFiles on one file vs the ${fileCount}-file batch); ` +
-      `CLI vs library batch ${cliSame}/${fileCount}` + (memBig ? `; ${int(memoryFiles)}-file batch vs ${fileCount}-file batch ${int(bigSame)}/${int(memoryFiles)}` : ''));
+      `CLI vs library batch ${cliSame}/${fileCount}` + (ladder ? `; ${int(memoryFiles)}-file batch vs ${fileCount}-file batch ${int(bigSame)}/${int(memoryFiles)}` : ''));
     log(`long:        ${longCount} x ${longSeconds} s MP3, median of ${longRuns} interleaved round(s)`);
     log(`  xargs loop ${secs(longLoopMed.ms)}   ${cpuText(longLoopMed)}   runs ${runsText(long.loop)}`);
     log(`  (-P ${jobs + 1}     ${secs(med(long.loopMore).ms)}   ${cpuText(med(long.loopMore))}   runs ${runsText(long.loopMore)}; not judged: the loop with one process more than CPUs)`);
@@ -441,13 +470,8 @@ const bench: Bench = {
     log(`  unsupported WAV with codec tag 0x3333 (no ffmpeg decoder); ${await badRoute(badFiles.unsupported)}`);
     log(`              ${secs(med(short.unsupported).ms)} = ${fixed(badUnsupportedRatio, 2)}x clean (${cpuText(med(short.unsupported))}), runs ${runsText(short.unsupported)}; failed: ${bad.unsupported.failed.join(', ') || 'none'}`);
     log(`  ${fileCount}/${fileCount} good sources converted in every run; good files failed or bad file not failed: ${badWrong}`);
-    if (mem200?.mem && memBig?.mem) {
-      const m = (x: TreeRssSample): string =>
-        `tree peak ${mib(x.peakTreeBytes)} (node VmHWM ${mib(x.rootHwmBytes)}, largest child ${mib(x.maxDescendantHwmBytes)}, up to ${x.maxProcesses} processes, ${x.samples} samples)`;
-      log(`memory:      CLI process tree (node + ffmpeg children, VmRSS summed from /proc every 25 ms)`);
-      log(`  ${int(fileCount).padStart(5)} files ${m(mem200.mem)}, ${secs(mem200.ms)}`);
-      log(`  ${int(memoryFiles).padStart(5)} files ${m(memBig.mem)}, ${secs(memBig.ms)} (${fixed(memBig.ms / memoryFiles, 2)} ms/file, sampling overhead included)`);
-      log(`  ratio      ${int(memoryFiles)} / ${int(fileCount)}: tree ${fixed(memRatio, 2)}x, node ${fixed(memBig.mem.rootHwmBytes / mem200.mem.rootHwmBytes, 2)}x`);
+    if (ladder) {
+      logMemoryLadder(ladder, log);
     } else {
       log('memory:      /proc not available: not measured');
     }
@@ -460,11 +484,7 @@ const bench: Bench = {
       target({ description: `batch + corrupt file time / clean batch time <= ${BAD_MAX_RATIO}`, metric: 'bad_corrupt_ratio', kind: 'max', threshold: BAD_MAX_RATIO, actual: badCorruptRatio }),
       target({ description: `batch + unsupported-codec file time / clean batch time <= ${BAD_MAX_RATIO}`, metric: 'bad_unsupported_ratio', kind: 'max', threshold: BAD_MAX_RATIO, actual: badUnsupportedRatio }),
     ];
-    if (mem200?.mem && memBig?.mem) {
-      targets.push(
-        target({ description: `peak RSS of the CLI process tree, ${int(memoryFiles)} files / ${int(fileCount)} files <= ${MEMORY_MAX_RATIO}`, metric: 'memory_ratio', kind: 'max', threshold: MEMORY_MAX_RATIO, actual: memRatio }),
-      );
-    }
+    if (ladder) targets.push(memoryTarget(ladder));
 
     return {
       targets,
@@ -513,13 +533,7 @@ const bench: Bench = {
         bad_corrupt_ratio: badCorruptRatio,
         bad_unsupported_ratio: badUnsupportedRatio,
         bad_wrong_results: badWrong,
-        memory_files_small: fileCount,
-        memory_files_large: memoryFiles,
-        memory_tree_peak_small_bytes: mem200?.mem?.peakTreeBytes ?? null,
-        memory_tree_peak_large_bytes: memBig?.mem?.peakTreeBytes ?? null,
-        memory_node_hwm_small_bytes: mem200?.mem?.rootHwmBytes ?? null,
-        memory_node_hwm_large_bytes: memBig?.mem?.rootHwmBytes ?? null,
-        memory_ratio: Number.isFinite(memRatio) ? memRatio : null,
+        ...(ladder ? memoryMetrics(ladder) : {}),
       },
     };
   },
