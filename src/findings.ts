@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'duplicate-chunk',
   'chunk-order',
   'fact-mismatch',
+  'name-first',
+  'name-forbidden',
 ] as const;
 
 export const WARNING_CODES = [

@@ -17,7 +17,8 @@ export { ProfileSchema, ProfileSpecSchema, NameRuleSchema } from './profile-sche
 export type { Profile, ProfileSpec, NameRule, ContainerId, LayoutId } from './profile.js';
 export { CODECS, codecInfo } from './codec-info.js';
 export type { CodecId, CodecInfo } from './codec-info.js';
-export { validateFileName, suggestFileName, isValidFileName } from './file-name.js';
+export { validateFileName, suggestFileName, isValidFileName, nameForProfile, mapFileName } from './file-name.js';
+export type { NameForProfile } from './file-name.js';
 export { loadConfig, parseConfig, ConfigSchema, ConfigError, CONFIG_FILE_NAME } from './config.js';
 export type { Config } from './config.js';
 export { analyzeSamples, analyzeCodes } from './audio-analysis.js';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFile, checkFiles, type CheckOptions } from '../src/check.js';
 import { ERROR_CODES, WARNING_CODES } from '../src/findings.js';
+import { deriveProfile, getProfile, huaweiPrivateNumber, specOf, type Profile } from '../src/profile.js';
 import { BITEXACT, makeSilence, makeTone, runFfmpeg } from './helpers/ffmpeg.js';
 import { canonicalPrompt } from './helpers/audio.js';
 import { parseJsonReport, runCli } from './helpers/cli.js';
@@ -40,6 +41,10 @@ let validBytes: Buffer;
 const writeValid = (p: string): Promise<void> => fs.writeFile(p, validBytes);
 const writeEdited = (edit: (b: Buffer) => Buffer) => (p: string): Promise<void> => fs.writeFile(p, edit(validBytes));
 
+/** PrivateNumber's A-law file rules with another profile's name rule. */
+const alawWithNamesOf = (id: string): Profile =>
+  deriveProfile({ ...specOf(huaweiPrivateNumber), id: `alaw-names-of-${id}`, name: getProfile(id).name });
+
 const cases: RuleCase[] = [
   // ---- valid
   { rule: 'valid', name: 'valid-ffmpeg.wav', make: (p) => makeTone(p), expected: clean },
@@ -65,6 +70,11 @@ const cases: RuleCase[] = [
   { rule: 'name-charset', name: 'a&b+c.wav', make: writeValid, expected: err('name-charset'), mentions: ['"&"', '"+"'] },
   { rule: 'name-too-long', name: `${'a'.repeat(125)}.wav`, make: writeValid, expected: err('name-too-long'), mentions: ['129', '128'] },
   { rule: 'name-empty', name: '.wav', make: writeValid, expected: err('name-empty') },
+  // Rules of other profiles' names, on A-law so only the name rule differs.
+  { rule: 'name-first', name: '1st_prompt.wav', make: writeValid, options: { profile: alawWithNamesOf('genesys-cloud') }, expected: err('name-first'), mentions: ['an ASCII letter', 'p_1st_prompt.wav'] },
+  { rule: 'valid', name: 'first_prompt.wav', make: writeValid, options: { profile: alawWithNamesOf('genesys-cloud') }, expected: clean },
+  { rule: 'name-forbidden', name: 'hello&bye.wav', make: writeValid, options: { profile: alawWithNamesOf('asterisk') }, expected: err('name-forbidden'), mentions: ['"&"', 'separator'] },
+  { rule: 'valid', name: 'hello+bye 2.wav', make: writeValid, options: { profile: alawWithNamesOf('asterisk') }, expected: clean },
   { rule: 'extension', name: 'prompt.WAV', make: writeValid, expected: err('extension'), mentions: ['".WAV"', 'prompt.wav'] },
   { rule: 'extension', name: 'prompt.mp3', make: writeValid, expected: err('extension'), mentions: ['".mp3"'] },
   { rule: 'extension', name: 'prompt', make: writeValid, expected: err('extension'), mentions: ['no extension'] },

@@ -34,7 +34,7 @@ describe('validateFileName', () => {
     const [f] = validateFileName('a b\tc+d b+.wav', profile);
     expect(f?.code).toBe('name-charset');
     expect(f?.message).toContain('contains space, control character U+0009, "+";');
-    expect(f?.message).toContain('the platform allows only digits, ASCII letters and - _ . @');
+    expect(f?.message).toContain('Huawei Cloud Privacy Protection Call (PrivateNumber) allows only digits, ASCII letters and - _ . @');
     expect(f?.message).toContain('Rename it, e.g. to "a_b_c_d_b_.wav"');
   });
 
