@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { huaweiPrivateNumber, type Profile } from '../src/profile.js';
+import { deriveProfile, huaweiPrivateNumber, specOf, type Profile } from '../src/profile.js';
 import { capacity, headerBytes } from '../src/targets/capacity.js';
 import { planNames } from '../src/targets/names.js';
 import { parseProfileList, resolveTargets } from '../src/targets/target.js';
@@ -8,8 +8,9 @@ import { parseProfileList, resolveTargets } from '../src/targets/target.js';
 /** Planning a run of several targets: folders, the audio each can hold, names per target. */
 
 // A profile with a stricter name rule than Huawei's, as Genesys has (letters, digits, `_`).
-const strict: Profile = { ...huaweiPrivateNumber, id: 'strict-names', nameCharset: '0-9A-Za-z_', nameCharsetText: 'letters, digits and _' };
-const upper: Profile = { ...huaweiPrivateNumber, id: 'upper-ext', extension: '.WAV' };
+// (Built with deriveProfile: file-name.ts reads the name rule, and the derived fields follow it.)
+const strict: Profile = deriveProfile({ ...specOf(huaweiPrivateNumber), id: 'strict-names', name: { charset: '0-9A-Za-z_', charsetText: 'letters, digits and _' } });
+const upper: Profile = deriveProfile({ ...specOf(huaweiPrivateNumber), id: 'upper-ext', extension: '.WAV' });
 
 describe('targets: folders', () => {
   it('one profile writes into --out itself, as a single-profile run always has', () => {
