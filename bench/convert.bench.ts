@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { convertFiles } from '../src/convert.js';
+import { convertFiles } from '../src/convert/index.js';
 import { filterChain } from '../src/decode-plan.js';
 import { ffmpegFeatures, locateFfmpeg } from '../src/ffmpeg.js';
 import { probeSource } from '../src/source-probe.js';

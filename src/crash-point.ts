@@ -3,7 +3,7 @@
  * of a lucky one: with `PROMPTPREP_CRASH_AT=<moment>[:<n>]` the process kills itself with
  * SIGKILL (what `kill -9` does: no cleanup, no exit handlers) the n-th time (default 1st)
  * it reaches `crashPoint('<moment>')`. Unset, a call costs one comparison. The moments are
- * named where they are called (convert.ts: `decoding`, `staged`, `recorded`, `placed`).
+ * named where they are called (convert/items.ts: `decoding`; convert/place.ts: `staged`, `recorded`, `placed`).
  */
 let plan: { moment: string; n: number } | null | undefined;
 const reached = new Map<string, number>();

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFile } from '../src/check.js';
-import { convertFiles, type ConvertReport } from '../src/convert.js';
+import { convertFiles, type ConvertReport } from '../src/convert/index.js';
 import { parseJsonReport, runCli } from './helpers/cli.js';
 import { expectCanonicalPrompt } from './helpers/convert-audio.js';
 import { makeTone } from './helpers/ffmpeg.js';

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertFiles, type ConvertOptions } from '../src/convert.js';
+import { convertFiles, type ConvertOptions } from '../src/convert/index.js';
 import { codec, inParallel, makeSource, readPrompt, rmsDb, speechExpr, toneExpr, type Prompt } from './helpers/convert-audio.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 

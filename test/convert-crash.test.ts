@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../src/check.js';
-import { readStatsRecord } from '../src/convert.js';
+import { readStatsRecord } from '../src/convert/index.js';
 import { CLI, runCli, type CliResult } from './helpers/cli.js';
 import { parseConvertJson } from './helpers/convert-cli.js';
 import { listTree } from './helpers/convert-audio.js';

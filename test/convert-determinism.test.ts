@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertFiles, type ConvertReport } from '../src/convert.js';
+import { convertFiles, type ConvertReport } from '../src/convert/index.js';
 import { encodeAlaw } from '../src/alaw.js';
 import { buildDecodePlan, filterChain } from '../src/decode-plan.js';
 import { ffmpegFeatures, locateFfmpeg, runDecodePlan } from '../src/ffmpeg.js';

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../src/check.js';
-import { convertFiles, type ConvertFileResult, type ConvertReport } from '../src/convert.js';
+import { convertFiles, type ConvertFileResult, type ConvertReport } from '../src/convert/index.js';
 import { runCli } from './helpers/cli.js';
 import {
   codec,

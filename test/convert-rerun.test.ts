@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertFiles, statsPathFor, type ConvertOptions, type ConvertReport } from '../src/convert.js';
+import { convertFiles, statsPathFor, type ConvertOptions, type ConvertReport } from '../src/convert/index.js';
 import { codec, exists, inParallel, listTree, makeSource, readPrompt, toneExpr } from './helpers/convert-audio.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 

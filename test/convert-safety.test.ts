@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertFiles, readStatsRecord } from '../src/convert.js';
+import { convertFiles, readStatsRecord } from '../src/convert/index.js';
 import { ownerTag } from '../src/stale-files.js';
 import { runCli } from './helpers/cli.js';
 import { parseConvertJson } from './helpers/convert-cli.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ConvertFileResult } from '../src/convert.js';
+import type { ConvertFileResult } from '../src/convert/index.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { ConversionRecorder } from '../src/ledger/project.js';
 import { PLATFORM, sha } from './helpers/ledger-fixtures.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultConfig } from '../src/config-defaults.js';
-import type { ConvertFileResult, ConvertReport } from '../src/convert.js';
+import type { ConvertFileResult, ConvertReport } from '../src/convert/index.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { recordConversions } from '../src/ledger/project.js';
 import { platformVersionName } from '../src/ledger/platform-name.js';

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../src/check.js';
-import { readStatsRecord } from '../src/convert.js';
+import { readStatsRecord } from '../src/convert/index.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 import { ev, killAllWatchers, runOnce, startWatch, type WatchProcess } from './helpers/watch-harness.js';
 import { alawWav, filesUnder, hashesUnder, notAudio, pcmWav, put, sha256, sha256Of, strayInReady } from './helpers/watch-files.js';

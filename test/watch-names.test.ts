@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { statsPathFor } from '../src/convert.js';
+import { statsPathFor } from '../src/convert/index.js';
 import { fitFileName, NAME_MAX_BYTES, truncateUtf8 } from '../src/fs-util.js';
 import { ANSI, runCli, runCliOnTty } from './helpers/cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';

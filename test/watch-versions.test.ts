@@ -8,7 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../src/check.js';
-import { readStatsRecord } from '../src/convert.js';
+import { readStatsRecord } from '../src/convert/index.js';
 import { readIntents, writeIntent, type PlacementIntent } from '../src/watch/journal.js';
 import { layoutFor } from '../src/watch/layout.js';
 import { runWatch } from '../src/watch/watcher.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
-import type { ConvertFileResult, ConvertReport } from '../convert.js';
+import type { ConvertFileResult, ConvertReport } from '../convert/index.js';
 import { jsonReplacer } from '../report/check-report.js';
 import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
@@ -84,7 +84,7 @@ A re-run skips outputs already made from the same source bytes and options.`,
       const asJson = flags.format === 'json';
       const useBar = flags.progress !== false && Boolean(err.isTTY);
       // Heavy modules load only here, so `promptprep check` and `--help` start fast.
-      const { convertFiles } = await import('../convert.js');
+      const { convertFiles } = await import('../convert/index.js');
       const cliProgress = useBar ? (await import('cli-progress')).default : null;
       const bar = cliProgress
         ? new cliProgress.SingleBar(

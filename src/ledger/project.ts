@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
-import type { ConvertFileResult, ConvertReport } from '../convert.js';
+import type { ConvertFileResult, ConvertReport } from '../convert/index.js';
 import { DEFAULT_LEDGER_PATH, Ledger, type LedgerOptions, type PreparedVersion } from './ledger.js';
 
 /** Which ledger file a command uses: --ledger, else the config's ledger.path, else the default. */

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../atomic-write.js';
-import { convertItems, readStatsRecord, sha256File, statsPathFor, type ConvertFileResult, type ConvertOptions, type StatsRecord } from '../convert.js';
+import { convertItems, readStatsRecord, sha256File, statsPathFor, type ConvertFileResult, type ConvertOptions, type StatsRecord } from '../convert/index.js';
 import { naturalOutputName, suggestFileName, validateFileName } from '../file-name.js';
 import type { Finding } from '../findings.js';
 import type { Logger } from '../logger.js';

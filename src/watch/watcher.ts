@@ -2,7 +2,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { removeStalePartials } from '../atomic-write.js';
-import type { ConvertOptions } from '../convert.js';
+import type { ConvertOptions } from '../convert/index.js';
 import { locateFfmpeg } from '../ffmpeg.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { huaweiPrivateNumber, type Profile } from '../profile.js';

@@ -1,0 +1,139 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
+import { finishDownmix } from '../downmix.js';
+import { fileUrl, runDecodePlan, type FfmpegBinary } from '../ffmpeg.js';
+import { finding, type Finding } from '../findings.js';
+import { ownerTag } from '../stale-files.js';
+import type { ConvertFileResult, ConvertItem, Resolved } from './options.js';
+import { failedResult, type Pending } from './pending.js';
+import { decodeCap, needsSamples, surroundChannels } from './plan.js';
+
+/** Running one group's ffmpeg decode into scratch files, and isolating the source a failed group stumbled on. */
+
+/** Decode scratch folders: `<tmp>/promptprep-decode-<owner tag>-XXXXXX`. */
+export const SCRATCH_PREFIX = 'promptprep-decode-';
+export const SCRATCH_FOLDER = /^promptprep-decode-([0-9a-f]{8}-\d+)-/;
+
+/**
+ * Audio at the platform rate, as finish() takes it: 16-bit samples, or A-law codes (from
+ * ffmpeg, or a conforming source's own) that are kept as they are unless conditioning
+ * needs samples.
+ */
+export type DecodedAudio = { samples: Int16Array; codes?: undefined } | { codes: Uint8Array; samples?: undefined };
+
+export type GroupOutcome =
+  | { results: { item: ConvertItem; result: ConvertFileResult }[] }
+  | { decoded: { p: Pending; audio: DecodedAudio }[] }
+  | { retry: Pending[][] };
+
+export async function decodeGroup(
+  group: Pending[],
+  r: Resolved,
+  info: { binary: FfmpegBinary; version: string; soxr: boolean },
+  onSpawn: () => void,
+): Promise<GroupOutcome> {
+  // Under the staging folder when there is one (watch cleans it at start); in the temp
+  // folder under this process's tag otherwise, which the next run removes if this one
+  // is killed (removeLeftovers).
+  const tmpDir = await fs.mkdtemp(r.stagingDir ? path.join(r.stagingDir, '.decode-') : path.join(os.tmpdir(), `${SCRATCH_PREFIX}${ownerTag()}-`));
+  try {
+    const jobs: DecodeJob[] = group.map((p, i) => {
+      const cap = decodeCap(p, r);
+      // Surround sources: a float mix and the unmixed channels, finished by downmix.ts.
+      const surround = surroundChannels(p) > 0;
+      const encoding = surround ? 'f32le' : needsSamples(p, r) ? 's16le' : 'alaw';
+      return {
+        source: p.item.source,
+        rawPath: path.join(tmpDir, `${i}.${encoding}`),
+        encoding,
+        ...(surround ? { downmix: { referencePath: path.join(tmpDir, `${i}.channels.s16le`) } } : {}),
+        ...(cap !== undefined ? { maxSeconds: cap } : {}),
+      };
+    });
+    const plan = buildDecodePlan(jobs, {
+      sampleRate: r.profile.sampleRate,
+      channels: r.profile.channels,
+      soxr: info.soxr,
+      bandLimit: r.bandLimit,
+    });
+    const run = await runDecodePlan(info.binary, plan, onSpawn);
+    if (!run.ok) {
+      if (group.length > 1) return { retry: splitFailedGroup(group, run.errorText) };
+      const p = group[0] as Pending;
+      return { results: [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }] };
+    }
+    // Only the decoded samples leave here; the in-process finish runs after the job slot is
+    // free, so the next ffmpeg starts while this group is encoded and written.
+    const decoded: { p: Pending; audio: DecodedAudio }[] = [];
+    for (const [i, p] of group.entries()) {
+      const job = jobs[i] as DecodeJob;
+      const raw = await fs.readFile(job.rawPath);
+      if (job.downmix) {
+        const channels = await fs.readFile(job.downmix.referencePath);
+        const mix = finishDownmix(float32(raw), int16(channels), surroundChannels(p), r.profile.sampleRate, r.analysis);
+        if (mix.warning) p.warnings.push(mix.warning);
+        decoded.push({ p, audio: { samples: mix.samples } });
+        continue;
+      }
+      decoded.push({
+        p,
+        audio: job.encoding === 'alaw' ? { codes: raw } : { samples: new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1) },
+      });
+    }
+    return { decoded };
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+function int16(raw: Buffer): Int16Array {
+  const b = raw.byteOffset % 2 === 0 ? raw : Buffer.from(raw);
+  return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
+}
+
+function float32(raw: Buffer): Float32Array {
+  const b = raw.byteOffset % 4 === 0 ? raw : Buffer.from(raw);
+  return new Float32Array(b.buffer, b.byteOffset, b.length >> 2);
+}
+
+/**
+ * One source failed a shared process. ffmpeg usually names it ("file:/x.mp3: Invalid
+ * data...", "input stream #3:0"): that one runs alone (for its own error message) and the
+ * rest together again. When it does not say, halve the group and let both halves run.
+ */
+function splitFailedGroup(group: Pending[], errorText: string): Pending[][] {
+  const culprits = new Set<number>();
+  for (const m of errorText.matchAll(/input (?:stream )?#(\d+)/gi)) culprits.add(Number(m[1]));
+  group.forEach((p, i) => {
+    if (errorText.includes(fileUrl(p.item.source))) culprits.add(i);
+  });
+  const named = [...culprits].filter((i) => i >= 0 && i < group.length);
+  if (named.length > 0 && named.length < group.length) {
+    const rest = group.filter((_, i) => !named.includes(i));
+    return [...named.map((i) => [group[i] as Pending]), rest];
+  }
+  const half = Math.ceil(group.length / 2);
+  return [group.slice(0, half), group.slice(half)];
+}
+
+function decodeFailure(source: string, errorText: string, unrecognized: boolean): Finding {
+  if (/matches no streams|does not contain any stream/i.test(errorText)) {
+    return finding('no-audio-stream', `"${source}" has no audio stream; there is nothing to convert.`);
+  }
+  // Neither music-metadata nor ffmpeg recognised it: not a media file at all.
+  if (unrecognized || /Invalid data found when processing input|could not find codec parameters|Unknown input format/i.test(errorText)) {
+    return finding(
+      'not-audio',
+      `"${source}" is not an audio or video file that can be read (ffmpeg says: ${lastLine(errorText)}). Check that it is the recording you meant.`,
+    );
+  }
+  return finding('decode-failed', `ffmpeg could not decode "${source}": ${errorText}`);
+}
+
+function lastLine(text: string): string {
+  const line = text.split('\n').pop() ?? text;
+  // "[mp3 @ 0x55aa...] msg" and "file:/path: msg": keep the message, not ffmpeg's internals.
+  return line.replace(/^\[[^\]]*\]\s*/, '').replace(/^file:.*?:\s(?=\S)/, '');
+}

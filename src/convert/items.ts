@@ -1,0 +1,123 @@
+import pLimit from 'p-limit';
+import { crashPoint } from '../crash-point.js';
+import { ffmpegFeatures, ffmpegNeeds, locateFfmpeg, type FfmpegBinary } from '../ffmpeg.js';
+import { finding } from '../findings.js';
+import { convertFromAlaw } from './copy.js';
+import { decodeGroup } from './decode.js';
+import { finish } from './finish.js';
+import { sha256File } from './hash.js';
+import { removeLeftovers } from './leftovers.js';
+import { resolveOptions, summarize, type ConvertFileResult, type ConvertItem, type ConvertOptions, type ConvertReport } from './options.js';
+import type { Pending } from './pending.js';
+import { makeGroups } from './plan.js';
+import { prepare } from './probe.js';
+
+/** The run: probes, then copies and decode groups under one CPU limit, each file finished as its group ends. */
+
+/**
+ * Convert explicit source → output pairs. Never throws for a bad source: every problem
+ * is a failed result. Throws only for a missing ffmpeg (when some source needs it).
+ */
+export async function convertItems(items: ConvertItem[], options: Omit<ConvertOptions, 'outDir'>): Promise<ConvertReport> {
+  const r = resolveOptions(options);
+  options.onStart?.(items.length);
+  const results = new Map<ConvertItem, ConvertFileResult>();
+  const emit = (res: ConvertFileResult, item: ConvertItem): void => {
+    results.set(item, res);
+    options.onFile?.(res);
+  };
+  // ffmpeg is looked up only when a source needs it: a batch of conforming A-law files converts without it.
+  let binaryPromise: Promise<{ binary: FfmpegBinary; version: string; soxr: boolean }> | null = null;
+  const ffmpegInfo = () =>
+    (binaryPromise ??= (async () => {
+      // An ffmpeg lacking what these options need (say, a filter) is passed over, or named in the error.
+      const binary = await locateFfmpeg(process.env, ffmpegNeeds({ bandLimit: r.bandLimit }));
+      const features = await ffmpegFeatures(binary);
+      return { binary, version: features.version, soxr: features.soxr };
+    })());
+
+  // Most sources need ffmpeg: start finding it (and reading its version) while probing.
+  if (items.length > 0) ffmpegInfo().catch(() => undefined);
+  if (items.length > 0 && !r.dryRun) await removeLeftovers(items, r);
+  const ioLimit = pLimit(8);
+  // Sources are hashed while their ffmpeg runs (see launch below), under a limit of their
+  // own so a big batch never reads every source at once.
+  const hashLimit = pLimit(4);
+  const hashSource = (file: string): Promise<string> => hashLimit(() => sha256File(file));
+  const prepared = await Promise.all(
+    items.map((item) =>
+      ioLimit(async () => {
+        const res = await prepare(item, r, ffmpegInfo, hashSource);
+        if ('result' in res) emit(res.result, item);
+        return res;
+      }),
+    ),
+  );
+  // In the order given, so groups (and logs) do not depend on which probe finished first.
+  const pending = prepared.flatMap((res) => ('pending' in res ? [res.pending] : []));
+
+  // A dry run goes the whole way a real run goes (probe, decode, conditioning, the check
+  // rules) and stops at the write in finish(): it fails exactly what a real run fails.
+  {
+    const copies = pending.filter((p) => p.route === 'copy');
+    const decodes = pending.filter((p) => p.route !== 'copy');
+    const cpuLimit = pLimit(r.jobs);
+    // Without --jobs: once what is left fits in two rounds, start it all and let the
+    // system share the CPUs, rather than idle CPUs while the last long decodes run.
+    const rebalance = (): void => {
+      if (r.jobsGiven) return;
+      const left = cpuLimit.activeCount + cpuLimit.pendingCount;
+      cpuLimit.concurrency = left <= 2 * r.jobs ? Math.max(r.jobs, left) : r.jobs;
+    };
+    const work: Promise<void>[] = copies.map((p) =>
+      cpuLimit(async () => emit(await convertFromAlaw(p, r), p.item)).then(rebalance),
+    );
+    if (decodes.length > 0) {
+      const info = await ffmpegInfo();
+      // Decodes whose ffmpeg has not started yet. A finished group's in-process work
+      // (seconds of samples to measure, encode and verify) waits for them: run at once, it
+      // would hold the event loop while the next ffmpeg waits to be spawned, and a CPU idles.
+      const launching = new Set<Promise<void>>();
+      const launch = (group: Pending[]) => {
+        let started = (): void => undefined;
+        const spawned = new Promise<void>((resolve) => (started = resolve));
+        launching.add(spawned);
+        void spawned.then(() => launching.delete(spawned));
+        // Hashing starts only once this ffmpeg runs: its reads on the event loop would
+        // otherwise sit between fluent-ffmpeg's steps towards the spawn.
+        const onSpawn = (): void => {
+          crashPoint('decoding');
+          started();
+          for (const p of group) void p.sourceSha256();
+        };
+        return decodeGroup(group, r, info, onSpawn).finally(started);
+      };
+      // A group that fails comes back as smaller groups, scheduled like any other, so
+      // isolating one bad source keeps every job slot busy instead of a serial tail.
+      const schedule = (group: Pending[]): Promise<void> =>
+        cpuLimit(() => launch(group)).then(async (out) => {
+          rebalance();
+          if ('retry' in out) {
+            const retried = out.retry.map(schedule);
+            rebalance();
+            await Promise.all(retried);
+            return;
+          }
+          if ('results' in out) {
+            for (const res of out.results) emit(res.result, res.item);
+            return;
+          }
+          // One macrotask on, the group this slot let in has begun launching; let it spawn first.
+          await new Promise((resolve) => setImmediate(resolve));
+          await Promise.all(launching);
+          for (const d of out.decoded) emit(await finish(d.p, d.audio, r), d.p.item);
+        });
+      for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
+      rebalance();
+    }
+    await Promise.all(work);
+  }
+  // Report in the order the sources were given, whatever order they finished in.
+  const files = items.map((item) => results.get(item) ?? { source: item.source, output: null, status: 'failed' as const, errors: [finding('internal', 'No result was recorded for this file.')], warnings: [] });
+  return { files, summary: summarize(files) };
+}

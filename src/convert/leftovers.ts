@@ -1,0 +1,23 @@
+import os from 'node:os';
+import path from 'node:path';
+import { removeOwnPartials } from '../atomic-write.js';
+import { removeDeadOwners } from '../stale-files.js';
+import { SCRATCH_FOLDER } from './decode.js';
+import type { ConvertItem, Resolved } from './options.js';
+import { statsPathFor } from './stats-file.js';
+
+/**
+ * What killed runs left where this one writes: hidden partial outputs and records, and
+ * decode scratch in the temp folder. Only a dead process's files go (see stale-files.ts):
+ * another run into the same folder (a --shard beside this one) keeps its own.
+ */
+export async function removeLeftovers(items: ConvertItem[], r: Resolved): Promise<void> {
+  const dirs = new Set<string>();
+  for (const item of items) {
+    dirs.add(path.dirname(item.output));
+    dirs.add(path.dirname(statsPathFor(item.output)));
+  }
+  if (r.stagingDir) dirs.add(r.stagingDir);
+  await Promise.all([...dirs].map((dir) => removeOwnPartials(dir)));
+  if (!r.stagingDir) await removeDeadOwners(os.tmpdir(), SCRATCH_FOLDER);
+}

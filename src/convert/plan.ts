@@ -1,0 +1,57 @@
+import { DOWNMIX_ABOVE_CHANNELS } from '../downmix.js';
+import type { Resolved } from './options.js';
+import type { Pending } from './pending.js';
+
+/** Which sources share an ffmpeg process, and what each decode writes: decided from the options and probes only. */
+
+export const DEFAULT_GROUP_FILES = 32;
+/** Audio seconds per shared ffmpeg process: long sources get a process of their own. */
+export const GROUP_SECONDS = 240;
+
+export function makeGroups(pending: Pending[], jobs: number): Pending[][] {
+  const groups: Pending[][] = [];
+  const batchable = pending.filter((p) => p.route === 'batch');
+  for (const p of pending) if (p.route === 'solo') groups.push([p]);
+  // Enough groups to keep every job busy, few enough that ffmpeg start-up is amortized.
+  const perGroup = Math.max(1, Math.min(DEFAULT_GROUP_FILES, Math.ceil(batchable.length / jobs)));
+  let current: Pending[] = [];
+  let seconds = 0;
+  for (const p of batchable) {
+    const d = p.probe.kind === 'audio' ? p.probe.durationSeconds : GROUP_SECONDS;
+    if (current.length > 0 && (current.length >= perGroup || seconds + d > GROUP_SECONDS)) {
+      groups.push(current);
+      current = [];
+      seconds = 0;
+    }
+    current.push(p);
+    seconds += d;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+export function decodeCap(p: Pending, r: Resolved): number | undefined {
+  const limit = r.maxSamples / r.profile.sampleRate;
+  // Silence trimming may shorten an over-long source enough to fit, so decode a margin more.
+  const margin = r.trimSilence ? 60 : 1;
+  if (p.probe.kind !== 'audio') return limit + margin;
+  return p.probe.durationSeconds > limit ? limit + margin : undefined;
+}
+
+/**
+ * Whether finish() may change this source's samples (any conditioning, or a cut to fit):
+ * only then is it decoded to 16 bits. Otherwise ffmpeg encodes the A-law itself, byte for
+ * byte what encodeAlaw would make of the same samples, and the in-process work is the
+ * verification alone. Decided from the options and this source's probe only, so a file's
+ * bytes never depend on the batch it is in.
+ */
+export function needsSamples(p: Pending, r: Resolved): boolean {
+  if (r.normalize || r.trimSilence) return true;
+  if (r.onOversize !== 'trim') return false;
+  return p.probe.kind !== 'audio' || p.probe.durationSeconds * r.profile.sampleRate > r.maxSamples;
+}
+
+/** The channel count of a source that gets the dialogue-keeping downmix (downmix.ts), else 0. */
+export function surroundChannels(p: Pending): number {
+  return p.probe.kind === 'audio' && p.probe.channels > DOWNMIX_ABOVE_CHANNELS ? p.probe.channels : 0;
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { AudioStats } from '../audio-analysis.js';
+import { checkWavBytes } from '../check.js';
+import { validateOutputName } from '../file-name.js';
+import { finding, type Finding } from '../findings.js';
+import { wavFormatTag } from '../profile.js';
+import { buildCanonicalWav } from '../wav.js';
+import type { ConvertFileResult, Resolved } from './options.js';
+import { failedResult, type Pending } from './pending.js';
+
+/**
+ * A decode that came back much shorter than the source's header promised is a truncated
+ * file, and one with no samples at all has nothing to convert: both fail here, before any
+ * conditioning. null when the length is believable.
+ */
+export function checkDecodedLength(p: Pending, length: number, r: Resolved): ConvertFileResult | null {
+  const rate = r.profile.sampleRate;
+  if (p.probe.kind === 'audio' && length < r.maxSamples) {
+    const expected = p.probe.durationSeconds;
+    const got = length / rate;
+    if (got < expected * 0.95 - 0.1) {
+      return failedResult(p, [
+        finding(
+          'truncated',
+          `"${p.item.source}" is truncated: its header promises ${expected.toFixed(2)} s but only ${got.toFixed(2)} s of audio could be decoded. Copy or export it again.`,
+        ),
+      ]);
+    }
+  }
+  if (length === 0) {
+    return failedResult(p, [finding('no-audio-stream', `"${p.item.source}" decoded to no audio at all.`)]);
+  }
+  return null;
+}
+
+/**
+ * The canonical WAV around the codes, judged by the same rules `check` applies (and the
+ * output name by the profile's name rules): nothing is written that check would refuse.
+ * The check's warnings are added to `warnings` (once per code).
+ */
+export function buildVerifiedWav(
+  p: Pending,
+  data: Uint8Array,
+  r: Resolved,
+  warnings: Finding[],
+): { wav: Buffer; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
+  const wav = buildCanonicalWav(data, {
+    formatTag: wavFormatTag(r.profile),
+    sampleRate: r.profile.sampleRate,
+    channels: r.profile.channels,
+    bitsPerSample: r.profile.bitsPerSample,
+  });
+  const scene = r.sceneFor?.(p.item) ?? r.scene;
+  const verdict = checkWavBytes(wav, wav.length, {
+    profile: r.profile,
+    maxBytes: r.maxBytes,
+    analysis: r.analysis,
+    ...(scene ? { scene } : {}),
+  });
+  const nameErrors = validateOutputName(path.basename(p.item.output), r.profile);
+  if (verdict.errors.length > 0 || nameErrors.length > 0) {
+    return { failed: failedResult(p, [...nameErrors, ...verdict.errors]) };
+  }
+  warnings.push(...verdict.warnings.filter((w) => !warnings.some((x) => x.code === w.code)));
+  return { wav, stats: verdict.stats };
+}
