@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAlaw } from '../src/alaw.js';
-import { decideRange, pcmWavRange, sendAlawPreview, sendFileRange, WAV_HEADER_BYTES, type RangeReply } from '../src/desk/audio-preview.js';
+import { decideRange, pcmWavRange, PREVIEW_CHUNK_BYTES, sendAlawPreview, sendFileRange, WAV_HEADER_BYTES, type RangeReply } from '../src/desk/audio-preview.js';
 import { decodeWithFfmpeg } from './helpers/convert-audio.js';
 import { runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -125,6 +125,21 @@ describe('the prompt as 16-bit PCM WAV', () => {
     const full = sendAlawPreview({ headers: {} }, new Recorded(), codes, 8000);
     expect(full.status).toBe(200);
     expect(full.headers['content-length']).toBe(String(whole.length));
+  });
+
+  it('streams a long answer a chunk at a time, byte for byte the same as decoding it at once', async () => {
+    // 12 s: a 192 KB answer, three chunks and a bit.
+    const long = new Uint8Array(codes.length * 8);
+    for (let k = 0; k < 8; k++) long.set(codes, k * codes.length);
+    const all = pcmWavRange(long, 8000, undefined).body;
+    expect(all.length).toBeGreaterThan(PREVIEW_CHUNK_BYTES * 2);
+    for (const [range, start, end] of [[undefined, 0, all.length - 1], ['bytes=1001-150000', 1001, 150000], [`bytes=${PREVIEW_CHUNK_BYTES - 1}-`, PREVIEW_CHUNK_BYTES - 1, all.length - 1]] as const) {
+      const r = sendAlawPreview({ headers: { range } }, new Recorded(), long, 8000);
+      expect(Buffer.isBuffer(r.payload), String(range)).toBe(false);
+      const body = await r.body();
+      expect(r.headers['content-length']).toBe(String(end - start + 1));
+      expect(body.equals(all.subarray(start, end + 1)), String(range)).toBe(true);
+    }
   });
 });
 

@@ -11,6 +11,7 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import parseRange from 'range-parser';
 import { ALAW_DECODE } from '../alaw.js';
 
@@ -84,26 +85,29 @@ export interface PcmWavPart {
   body: Buffer;
 }
 
-/**
- * The bytes a Range header asks for of the 16-bit PCM WAV that `codes` decode to, without
- * building the whole file: only the samples the range covers are decoded. `decode` maps
- * a code to its sample (A-law by default; pass µ-law's table for µ-law prompts).
- */
-export function pcmWavRange(codes: Uint8Array, sampleRate: number, rangeHeader: string | undefined, decode: Int16Array = ALAW_DECODE): PcmWavPart {
+/** Status, headers and byte range (inclusive) of an answer, before any byte is decoded. */
+function planPcmWav(codes: Uint8Array, rangeHeader: string | undefined): { status: 200 | 206 | 416; headers: Record<string, string>; start: number; end: number } {
   const total = WAV_HEADER_BYTES + codes.length * 2;
   const d = decideRange(rangeHeader, total);
   const headers: Record<string, string> = { 'content-type': 'audio/wav', 'accept-ranges': 'bytes' };
   if (d.status === 416) {
     headers['content-range'] = `bytes */${total}`;
-    return { status: 416, headers, body: Buffer.alloc(0) };
+    return { status: 416, headers, start: 0, end: -1 };
   }
-  const body = Buffer.allocUnsafe(d.end - d.start + 1);
+  headers['content-length'] = String(d.end - d.start + 1);
+  if (d.status === 206) headers['content-range'] = `bytes ${d.start}-${d.end}/${total}`;
+  return { status: d.status, headers, start: d.start, end: d.end };
+}
+
+/** Bytes [start, end] (inclusive) of the PCM WAV the codes decode to; only the samples they cover are decoded. */
+function pcmWavBytes(codes: Uint8Array, sampleRate: number, decode: Int16Array, start: number, end: number): Buffer {
+  const body = Buffer.allocUnsafe(end - start + 1);
   let at = 0;
-  if (d.start < WAV_HEADER_BYTES) {
-    at = pcm16WavHeader(codes.length, sampleRate).copy(body, 0, d.start, Math.min(WAV_HEADER_BYTES, d.end + 1));
+  if (start < WAV_HEADER_BYTES) {
+    at = pcm16WavHeader(codes.length, sampleRate).copy(body, 0, start, Math.min(WAV_HEADER_BYTES, end + 1));
   }
-  const dataStart = Math.max(d.start, WAV_HEADER_BYTES) - WAV_HEADER_BYTES;
-  const dataEnd = d.end + 1 - WAV_HEADER_BYTES; // exclusive, in data bytes
+  const dataStart = Math.max(start, WAV_HEADER_BYTES) - WAV_HEADER_BYTES;
+  const dataEnd = end + 1 - WAV_HEADER_BYTES; // exclusive, in data bytes
   if (dataEnd > dataStart) {
     // Whole samples around the range, then the range's bytes of them (a range may start
     // or end in the middle of a sample).
@@ -113,10 +117,26 @@ export function pcmWavRange(codes: Uint8Array, sampleRate: number, rangeHeader: 
     for (let i = first, o = 0; i < last; i++, o += 2) pcm.writeInt16LE(decode[codes[i] as number] as number, o);
     pcm.copy(body, at, dataStart - first * 2, dataEnd - first * 2);
   }
-  headers['content-length'] = String(body.length);
-  if (d.status === 206) headers['content-range'] = `bytes ${d.start}-${d.end}/${total}`;
-  return { status: d.status, headers, body };
+  return body;
 }
+
+/**
+ * The bytes a Range header asks for of the 16-bit PCM WAV that `codes` decode to, without
+ * building the whole file: only the samples the range covers are decoded. `decode` maps
+ * a code to its sample (A-law by default; pass µ-law's table for µ-law prompts).
+ */
+export function pcmWavRange(codes: Uint8Array, sampleRate: number, rangeHeader: string | undefined, decode: Int16Array = ALAW_DECODE): PcmWavPart {
+  const plan = planPcmWav(codes, rangeHeader);
+  const body = plan.status === 416 ? Buffer.alloc(0) : pcmWavBytes(codes, sampleRate, decode, plan.start, plan.end);
+  return { status: plan.status, headers: plan.headers, body };
+}
+
+/**
+ * Answers larger than this are decoded a chunk at a time as the client reads: a player's
+ * first request is `bytes=0-` (the whole prompt, 4 MB for 250 s), and it needs the first
+ * bytes at once, often closing the connection after the header to seek elsewhere.
+ */
+export const PREVIEW_CHUNK_BYTES = 64 * 1024;
 
 function apply(reply: RangeReply, status: number, headers: Record<string, string>): void {
   reply.code(status);
@@ -125,9 +145,21 @@ function apply(reply: RangeReply, status: number, headers: Record<string, string
 
 /** Answer a request for a prompt's audio: its codes as 16-bit PCM WAV, ranges honoured (200, 206 or 416). */
 export function sendAlawPreview<R extends RangeReply>(request: RangeRequest, reply: R, codes: Uint8Array, sampleRate: number, decode: Int16Array = ALAW_DECODE): R {
-  const part = pcmWavRange(codes, sampleRate, request.headers.range, decode);
-  apply(reply, part.status, part.headers);
-  reply.send(part.body);
+  const plan = planPcmWav(codes, request.headers.range);
+  apply(reply, plan.status, plan.headers);
+  if (plan.status === 416) reply.send(Buffer.alloc(0));
+  else if (plan.end - plan.start + 1 <= PREVIEW_CHUNK_BYTES) reply.send(pcmWavBytes(codes, sampleRate, decode, plan.start, plan.end));
+  else {
+    const { start, end } = plan;
+    reply.send(
+      Readable.from(
+        (function* chunks() {
+          for (let at = start; at <= end; at += PREVIEW_CHUNK_BYTES) yield pcmWavBytes(codes, sampleRate, decode, at, Math.min(end, at + PREVIEW_CHUNK_BYTES - 1));
+        })(),
+        { objectMode: false },
+      ),
+    );
+  }
   return reply;
 }
 
