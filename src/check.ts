@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { analyzeCodes, defaultAnalysisOptions, fmtDb, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
-import { ALAW_DECODE } from './alaw.js';
+import { defaultAnalysisOptions, fmtDb, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
+import { analyzeWavData, durationFindings, judgeHeaderless, judgeMp3, profileLabel, wavFormatErrors, wavSampleCount, wavSeconds } from './codecs/judge.js';
+import { wavHeaderBytes } from './codecs/wav-container.js';
 import { validateFileName } from './file-name.js';
 import { finding, type Finding } from './findings.js';
 import { bytesPerSecond, huaweiPrivateNumber, sizeLimit, type Profile } from './profile.js';
 import { PRE_CALL_SCENES, type Scene } from './scenes.js';
-import { formatTagName, parseWav, readWavInfo, type WavInfo } from './wav.js';
+import { parseWav, readWavInfo, type WavInfo } from './wav.js';
 import { describeFsError } from './fs-errors.js';
 import { inShard, type Shard } from './shard.js';
 import { walkInputs } from './walk.js';
@@ -69,7 +70,7 @@ export async function checkFile(filePath: string, options: CheckOptions = {}): P
     return finish(filePath, errors, [], options);
   }
   // Not a WAV at all: a new name would only hide that, so the name findings say convert.
-  const nameErrors = body.errors.some((e) => e.code === 'not-wav') ? validateFileName(path.basename(filePath), profile, 'convert') : errors;
+  const nameErrors = body.errors.some((e) => e.code === 'not-wav' || e.code === 'container') ? validateFileName(path.basename(filePath), profile, 'convert') : errors;
   return finish(filePath, [...nameErrors, ...body.errors], body.warnings, options, body.stats);
 }
 
@@ -81,15 +82,21 @@ async function judgeOnDisk(filePath: string, size: number, options: CheckOptions
       const bytes = await readAll(handle, size);
       return checkWavBytes(bytes, size, options);
     }
+    // A headerless or MP3 file this large is judged by its size and first bytes.
+    if ((options.profile ?? huaweiPrivateNumber).container !== 'wav') return checkWavBytes(await readAll(handle, HEAD_BYTES), size, options);
     return judgeWav(await readWavInfo(handle, size), null, options);
   } finally {
     await handle.close();
   }
 }
 
+/** Bytes of a large headerless or MP3 file read for its judgement. */
+const HEAD_BYTES = 64 * 1024;
+
 /**
- * Judge WAV bytes (a whole file, or a header prefix of a file of `fileSize` bytes).
- * Shared with `convert`, which verifies each output in memory before it is renamed into place.
+ * Judge a file's bytes (the whole file, or a prefix of a file of `fileSize` bytes) in the
+ * profile's container: WAV, headerless, or MP3. Shared with `convert`, which verifies
+ * each output in memory before it is renamed into place.
  */
 export function checkWavBytes(
   bytes: Uint8Array,
@@ -98,6 +105,14 @@ export function checkWavBytes(
 ): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
   if (fileSize === 0) {
     return { errors: [finding('empty', 'The file is empty (0 bytes). Export or copy the recording again.')], warnings: [] };
+  }
+  const profile = options.profile ?? huaweiPrivateNumber;
+  if (profile.container !== 'wav') {
+    const maxBytes = options.maxBytes ?? profile.maxBytes;
+    const analysis = options.analysis ?? defaultAnalysisOptions;
+    const verdict = profile.container === 'mp3' ? judgeMp3(bytes, fileSize, profile, maxBytes) : judgeHeaderless(bytes, fileSize, profile, maxBytes, analysis);
+    if (verdict.stats) audioWarnings(verdict.stats, options, profile, verdict.warnings);
+    return verdict;
   }
   return judgeWav(parseWav(bytes, fileSize), bytes.length === fileSize ? bytes : null, options);
 }
@@ -114,11 +129,12 @@ function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions
     return { errors, warnings };
   }
   if (fileSize > maxBytes) {
-    const seconds = (maxBytes - 58) / bytesPerSecond(profile);
+    const header = profile.codec === 'mp3' ? 0 : wavHeaderBytes(profile.codec);
+    const seconds = (maxBytes - header) / bytesPerSecond(profile);
     errors.push(
       finding(
         'too-large',
-        `The file is ${fileSize.toLocaleString('en-US')} bytes; the limit is ${maxBytes.toLocaleString('en-US')} bytes (about ${seconds.toFixed(1)} s of ${profile.codecName} audio). Shorten the recording, or convert with \`promptprep convert --on-oversize trim\`.`,
+        `The file is ${fileSize.toLocaleString('en-US')} bytes; the limit is ${maxBytes.toLocaleString('en-US')} bytes for ${profileLabel(profile)} (about ${seconds.toFixed(1)} s of ${profile.codecName} audio at ${profile.sampleRate} Hz). Shorten the recording, or convert with \`promptprep convert --on-oversize trim\`.`,
       ),
     );
   }
@@ -127,25 +143,31 @@ function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions
   warnings.push(...structure.warnings);
   const fmt = info.format;
   if (!fmt) return { errors, warnings };
-  formatErrors(info, profile, errors);
+  errors.push(...wavFormatErrors(info, profile));
+  const seconds = wavSeconds(info);
+  if (seconds !== null && !info.problems.some((p) => p.kind === 'truncated')) errors.push(...durationFindings(seconds, profile));
 
   let stats: AudioStats | undefined;
-  const decodable =
-    fmt.effectiveFormatTag === 6 && fmt.channels === 1 && fmt.bitsPerSample === 8 && fmt.sampleRate > 0 && info.dataOffset !== null;
-  if (decodable && whole && info.dataOffset !== null) {
+  // Levels are measured on the audio the platform will play: in its codec only.
+  if (whole && info.dataOffset !== null && fmt.effectiveFormatTag === profile.formatTag) {
     const data = whole.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent);
-    stats = analyzeCodes(data, ALAW_DECODE, fmt.sampleRate, options.analysis ?? defaultAnalysisOptions);
-    levelWarnings(stats, options.analysis ?? defaultAnalysisOptions, warnings);
-    if (options.scene && PRE_CALL_SCENES.has(options.scene) && profile.preCallMaxSeconds !== undefined && stats.durationSeconds > profile.preCallMaxSeconds) {
-      warnings.push(
-        finding(
-          'too-long-for-scene',
-          `The prompt lasts ${stats.durationSeconds.toFixed(1)} s; in the ${options.scene} scene the platform plays only about ${profile.preCallMaxSeconds} s before ringing cuts it off. Keep it under ${profile.preCallMaxSeconds} s.`,
-        ),
-      );
-    }
+    stats = analyzeWavData(fmt, data, options.analysis ?? defaultAnalysisOptions) ?? undefined;
+    if (stats) audioWarnings(stats, options, profile, warnings);
   }
   return stats ? { errors, warnings, stats } : { errors, warnings };
+}
+
+/** The level warnings, and the scene's length rule, on audio that could be decoded. */
+function audioWarnings(stats: AudioStats, options: CheckOptions, profile: Profile, warnings: Finding[]): void {
+  levelWarnings(stats, options.analysis ?? defaultAnalysisOptions, profile, warnings);
+  if (options.scene && PRE_CALL_SCENES.has(options.scene) && profile.preCallMaxSeconds !== undefined && stats.durationSeconds > profile.preCallMaxSeconds) {
+    warnings.push(
+      finding(
+        'too-long-for-scene',
+        `The prompt lasts ${stats.durationSeconds.toFixed(1)} s; in the ${options.scene} scene the platform plays only about ${profile.preCallMaxSeconds} s before ringing cuts it off. Keep it under ${profile.preCallMaxSeconds} s.`,
+      ),
+    );
+  }
 }
 
 /** Codes of wavFindings errors that mean a source does not hold a whole recording: `convert` fails on these. */
@@ -209,8 +231,8 @@ export function wavFindings(info: WavInfo, profile: Profile = huaweiPrivateNumbe
   // and the fact chunk's samples are not the platform's anyway.
   const platformLayout = fmt !== null && fmt.bitsPerSample === profile.bitsPerSample && fmt.channels === profile.channels;
   if (fmt && platformLayout && fact !== null && fmt.blockAlign > 0 && info.dataOffset !== null && !info.dataSizeUnset && !truncated && info.declaredDataSize) {
-    const held = Math.floor(info.dataBytesPresent / fmt.blockAlign);
-    if (fact !== held) {
+    const held = wavSampleCount(fmt, info.dataBytesPresent);
+    if (held !== null && fact !== held) {
       errors.push(
         finding(
           'fact-mismatch',
@@ -249,44 +271,6 @@ export function wavFindings(info: WavInfo, profile: Profile = huaweiPrivateNumbe
 
 const WAVE_FORMAT_EXTENSIBLE_TAG = 0xfffe;
 
-function formatErrors(info: WavInfo, profile: Profile, errors: Finding[]): void {
-  const fmt = info.format;
-  if (!fmt) return;
-  if (fmt.effectiveFormatTag !== profile.formatTag) {
-    errors.push(
-      finding(
-        'codec',
-        `The audio is ${formatTagName(fmt.effectiveFormatTag, fmt.bitsPerSample)} (WAVE format tag ${fmt.effectiveFormatTag}); the platform needs ${profile.codecName} (format tag ${profile.formatTag}). ${CONVERT_HINT}`,
-      ),
-    );
-  }
-  if (fmt.sampleRate !== profile.sampleRate) {
-    errors.push(finding('sample-rate', `The sample rate is ${fmt.sampleRate} Hz; the platform needs ${profile.sampleRate} Hz. ${CONVERT_HINT}`));
-  }
-  if (fmt.channels !== profile.channels) {
-    errors.push(
-      finding('channels', `The file has ${fmt.channels} channels; the platform needs ${profile.channels} (mono). ${CONVERT_HINT}`),
-    );
-  }
-  if (fmt.bitsPerSample !== profile.bitsPerSample) {
-    errors.push(
-      finding(
-        'bits-per-sample',
-        `The samples are ${fmt.bitsPerSample}-bit; the platform needs ${profile.bitsPerSample}-bit. ${CONVERT_HINT}`,
-      ),
-    );
-  }
-  const expectedAlign = (fmt.channels * fmt.bitsPerSample) / 8;
-  if (fmt.blockAlign !== expectedAlign || fmt.byteRate !== fmt.sampleRate * fmt.blockAlign) {
-    errors.push(
-      finding(
-        'header-size-mismatch',
-        `The fmt chunk is inconsistent: block align ${fmt.blockAlign} and byte rate ${fmt.byteRate} do not follow from ${fmt.channels} channel(s) of ${fmt.bitsPerSample}-bit samples at ${fmt.sampleRate} Hz (expected ${expectedAlign} and ${fmt.sampleRate * expectedAlign}). ${CONVERT_HINT}`,
-      ),
-    );
-  }
-}
-
 /** How many extra chunk ids the extra-chunks finding names; the rest are counted. */
 const NAMED_EXTRA_CHUNKS = 5;
 
@@ -312,7 +296,7 @@ function chunkWarnings(info: WavInfo, warnings: Finding[]): void {
   }
 }
 
-function levelWarnings(stats: AudioStats, a: AnalysisOptions, warnings: Finding[]): void {
+function levelWarnings(stats: AudioStats, a: AnalysisOptions, profile: Profile, warnings: Finding[]): void {
   if (stats.durationSeconds === 0) return;
   if (stats.peakDb < a.silencePeakDb) {
     warnings.push(
@@ -327,7 +311,7 @@ function levelWarnings(stats: AudioStats, a: AnalysisOptions, warnings: Finding[
     warnings.push(
       finding(
         'too-quiet',
-        `The speech level is ${fmtDb(stats.activeDb)}, well under the telephony target of about -22 dBFS (warning below ${a.quietActiveDb} dBFS); A-law makes quiet audio noisy. Convert with \`promptprep convert --normalize\`.`,
+        `The speech level is ${fmtDb(stats.activeDb)}, well under the telephony target of about -22 dBFS (warning below ${a.quietActiveDb} dBFS)${profile.codec === 'alaw' || profile.codec === 'mulaw' ? `; ${profile.codecName} makes quiet audio noisy` : ''}. Convert with \`promptprep convert --normalize\`.`,
       ),
     );
   }

@@ -24,6 +24,10 @@ export const ERROR_CODES = [
   'fact-mismatch',
   'name-first',
   'name-forbidden',
+  'container',
+  'partial-frame',
+  'duration-too-long',
+  'duration-too-short',
 ] as const;
 
 export const WARNING_CODES = [

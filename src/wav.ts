@@ -25,6 +25,8 @@ export interface WavFormat {
   fmtSize: number;
   /** cbSize of an fmt chunk of 18 bytes or more: how many format bytes follow the first 18. */
   extraFormatBytes: number | null;
+  /** The 2 bytes after cbSize when it is 2 or more: samples a block of a block codec (GSM 6.10: 320). */
+  samplesPerBlock: number | null;
 }
 
 export type WavProblem =
@@ -192,6 +194,7 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
             bitsPerSample: b.readUInt16LE(14),
             fmtSize: size,
             extraFormatBytes: b.length >= 18 ? b.readUInt16LE(16) : null,
+            samplesPerBlock: b.length >= 20 && b.readUInt16LE(16) >= 2 ? b.readUInt16LE(18) : null,
           };
         }
       }

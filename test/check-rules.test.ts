@@ -10,7 +10,8 @@ import { checkFile, checkFiles, type CheckOptions } from '../src/check.js';
 import { ERROR_CODES, WARNING_CODES } from '../src/findings.js';
 import { deriveProfile, getProfile, huaweiPrivateNumber, specOf, type Profile } from '../src/profile.js';
 import { BITEXACT, makeSilence, makeTone, runFfmpeg } from './helpers/ffmpeg.js';
-import { canonicalPrompt } from './helpers/audio.js';
+import { canonicalPrompt, sineSamples } from './helpers/audio.js';
+import { encodePcm16 } from '../src/codecs/pcm16.js';
 import { parseJsonReport, runCli } from './helpers/cli.js';
 import { verdict, type Verdict } from './helpers/findings.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -44,6 +45,11 @@ const writeEdited = (edit: (b: Buffer) => Buffer) => (p: string): Promise<void> 
 /** PrivateNumber's A-law file rules with another profile's name rule. */
 const alawWithNamesOf = (id: string): Profile =>
   deriveProfile({ ...specOf(huaweiPrivateNumber), id: `alaw-names-of-${id}`, name: getProfile(id).name });
+/** Profiles a config could define: headerless 16-bit PCM (Asterisk's .sln), and duration limits on Huawei's. */
+const slnProfile = deriveProfile({ ...specOf(getProfile('asterisk')), id: 'asterisk-sln', container: 'raw', extension: '.sln' });
+const halfSecondMax = deriveProfile({ ...specOf(huaweiPrivateNumber), id: 'huawei-max-half-second', maxSeconds: 0.5 });
+const twoSecondMin = deriveProfile({ ...specOf(huaweiPrivateNumber), id: 'huawei-min-two-seconds', minSeconds: 2 });
+const slnBytes = (): Buffer => Buffer.from(encodePcm16(sineSamples(1)));
 
 const cases: RuleCase[] = [
   // ---- valid
@@ -162,6 +168,39 @@ const cases: RuleCase[] = [
     make: writeEdited((b) => factMismatch(b)),
     expected: err('fact-mismatch'),
     mentions: ['25,508', '8,000'],
+  },
+  {
+    rule: 'container',
+    name: 'header.sln',
+    make: writeValid,
+    options: { profile: slnProfile },
+    expected: err('container'),
+    mentions: ['a WAV (RIFF) file', 'asterisk-sln', 'headerless 16-bit PCM'],
+  },
+  {
+    rule: 'partial-frame',
+    name: 'odd.sln',
+    make: (p) => fs.writeFile(p, slnBytes().subarray(1)),
+    options: { profile: slnProfile },
+    expected: err('partial-frame'),
+    mentions: ['15,999 bytes'],
+  },
+  { rule: 'valid', name: 'even.sln', make: (p) => fs.writeFile(p, slnBytes()), options: { profile: slnProfile }, expected: clean },
+  {
+    rule: 'duration-too-long',
+    name: 'one-second.wav',
+    make: writeValid,
+    options: { profile: halfSecondMax },
+    expected: err('duration-too-long'),
+    mentions: ['1.0 s', 'at most 0.5 s', 'huawei-max-half-second'],
+  },
+  {
+    rule: 'duration-too-short',
+    name: 'one-second-short.wav',
+    make: writeValid,
+    options: { profile: twoSecondMin },
+    expected: err('duration-too-short'),
+    mentions: ['1.00 s', 'at least 2 s'],
   },
   { rule: 'missing-chunk', name: 'no-data.wav', make: writeEdited((b) => removeChunk(b, 'data')), expected: err('missing-chunk'), mentions: ['data'] },
   { rule: 'missing-chunk', name: 'no-fmt.wav', make: writeEdited((b) => removeChunk(b, 'fmt ')), expected: err('missing-chunk'), mentions: ['fmt'] },

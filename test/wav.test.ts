@@ -100,6 +100,7 @@ describe('parseWav', () => {
       bitsPerSample: 8,
       fmtSize: 18,
       extraFormatBytes: 0,
+      samplesPerBlock: null,
     });
     expect(info.chunkCount).toBe(3);
     expect(info.counts).toEqual({ fmt: 1, fact: 1, data: 1 });

@@ -121,7 +121,7 @@ export function requireEncoder(binary: FfmpegBinary, features: FfmpegFeatures, t
   if (!need || features.encoders.includes(need.name)) return;
   throw new MissingEncoderError(
     `ffmpeg ${features.version} (${binary.path}) has no encoder "${need.name}", needed for ${need.for}. ` +
-      `Use an ffmpeg built with ${need.name.startsWith('libgsm') ? '--enable-libgsm' : '--enable-libmp3lame'} (Debian and Ubuntu's ffmpeg package has it) and point FFMPEG_PATH at it; \`promptprep doctor\` lists the encoders of each ffmpeg it finds.`,
+      `Use an ffmpeg built with ${need.name.startsWith('libgsm') ? '--enable-libgsm' : '--enable-libmp3lame'} (Debian and Ubuntu's ffmpeg package has it) and point FFMPEG_PATH at it; \`promptprep doctor --json\` lists the encoders of each ffmpeg it finds.`,
   );
 }
 
