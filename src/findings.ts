@@ -52,6 +52,7 @@ export const CONVERT_ERROR_CODES = [
   'output-exists',
   'would-overwrite-source',
   'decode-failed',
+  'encode-failed',
   'write-failed',
   'internal',
 ] as const;

@@ -60,7 +60,7 @@ describe('targets: the audio each can hold, known up front', () => {
     // GSM: 1625 bytes/s at 8 kHz, in whole 65-byte blocks.
     expect(capacity({ codec: 'gsm', container: 'wav', maxBytes: 60 + 65 * 50 + 1 }, 8000).maxSamples).toBe(50 * 320);
     expect(capacity({ codec: 'gsm', container: 'wav', maxBytes: 60 + 65 * 51 }, 8000).maxSamples).toBe(50 * 320);
-    const mp3 = capacity({ codec: 'mp3', container: 'mp3', maxBytes: 2_000_000, mp3Bitrate: 32 }, 8000);
+    const mp3 = capacity({ codec: 'mp3', container: 'mp3', maxBytes: 2_000_000, mp3Bitrate: 32_000 }, 8000);
     expect(mp3.maxSeconds).toBeGreaterThan(499);
     expect(mp3.maxSeconds).toBeLessThan(500);
   });

@@ -6,7 +6,7 @@ import { huaweiPrivateNumber, sizeLimit, type Profile } from '../profile.js';
 import type { Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
 import { VERSION } from '../version.js';
-import { CANONICAL_HEADER_BYTES } from '../wav.js';
+import { capacity } from '../targets/capacity.js';
 
 /** convert's options and results, and the options resolved once per run. */
 
@@ -117,14 +117,11 @@ export interface Resolved {
 export function resolveOptions(o: Omit<ConvertOptions, 'outDir'>): Resolved {
   const profile = o.profile ?? huaweiPrivateNumber;
   const maxBytes = o.maxBytes ?? sizeLimit(profile);
-  const blockAlign = (profile.channels * profile.bitsPerSample) / 8;
-  // The data chunk is padded to an even length, so an odd count costs one more byte.
-  let maxSamples = Math.floor((maxBytes - CANONICAL_HEADER_BYTES) / blockAlign);
-  if (((maxSamples * blockAlign) & 1) === 1) maxSamples -= 1;
   return {
     profile,
     maxBytes,
-    maxSamples: Math.max(0, maxSamples),
+    // The size limit less the header at the codec's rate, or the platform's duration limit.
+    maxSamples: capacity(profile, profile.sampleRate, maxBytes).maxSamples,
     onOversize: o.onOversize ?? 'fail',
     normalize: o.normalize ?? false,
     trimSilence: o.trimSilence ?? false,

@@ -1,5 +1,6 @@
 import { finding, type Finding } from '../findings.js';
 import { bytesPerSecond } from '../profile.js';
+import { capacity } from '../targets/capacity.js';
 import type { SourceProbe } from '../source-probe.js';
 import type { ConvertFileResult, ConvertItem, Resolved } from './options.js';
 
@@ -29,8 +30,12 @@ export function failedResult(p: Pending, errors: Finding[]): ConvertFileResult {
 
 export function oversizeFinding(source: string, seconds: number, r: Resolved): Finding {
   const maxSeconds = r.maxSamples / r.profile.sampleRate;
+  const why =
+    capacity(r.profile, r.profile.sampleRate, r.maxBytes).limitedBy === 'duration'
+      ? `the platform's limit for ${r.profile.title}`
+      : `${r.maxBytes.toLocaleString('en-US')} bytes of ${r.profile.codecName} at ${bytesPerSecond(r.profile)} bytes/s`;
   return finding(
     'too-long',
-    `"${source}" lasts ${seconds.toFixed(2)} s; a prompt can hold at most ${maxSeconds.toFixed(2)} s (${r.maxBytes.toLocaleString('en-US')} bytes of ${r.profile.codecName} at ${bytesPerSecond(r.profile)} bytes/s). Shorten it, raise --max-bytes if your platform allows, or use --on-oversize trim to cut it with a fade-out.`,
+    `"${source}" lasts ${seconds.toFixed(2)} s; a prompt can hold at most ${maxSeconds.toFixed(2)} s (${why}). Shorten it, raise --max-bytes if your platform allows, or use --on-oversize trim to cut it with a fade-out.`,
   );
 }

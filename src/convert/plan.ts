@@ -46,7 +46,8 @@ export function decodeCap(p: Pending, r: Resolved): number | undefined {
  * bytes never depend on the batch it is in.
  */
 export function needsSamples(p: Pending, r: Resolved): boolean {
-  if (r.normalize || r.trimSilence) return true;
+  // ffmpeg writes A-law codes only; every other codec is encoded from samples (src/codecs/).
+  if (r.profile.codec !== 'alaw' || r.normalize || r.trimSilence) return true;
   if (r.onOversize !== 'trim') return false;
   return p.probe.kind !== 'audio' || p.probe.durationSeconds * r.profile.sampleRate > r.maxSamples;
 }

@@ -70,8 +70,10 @@ export async function prepare(
       return failed(notWhole.map((e) => finding(e.code, `"${item.source}": ${e.message}`)));
     }
     const fmt = probe.wav?.format;
+    // Kept as they are: A-law codes (the only codes finish() reads back as codes).
     if (
       fmt &&
+      r.profile.codec === 'alaw' &&
       fmt.effectiveFormatTag === r.profile.formatTag &&
       fmt.sampleRate === r.profile.sampleRate &&
       fmt.channels === r.profile.channels &&

@@ -11,12 +11,12 @@ import type { StatsRecord } from './stats-file.js';
 export function buildRecord(
   p: Pending,
   r: Resolved,
-  out: { data: Uint8Array; wav: Buffer; before: AudioStats | null; after: AudioStats; conditioned: Conditioned; sourceSha256: string; warnings: Finding[] },
+  out: { samples: number; wav: Buffer; before: AudioStats | null; after: AudioStats; conditioned: Conditioned; sourceSha256: string; warnings: Finding[] },
 ): { stats: ConvertStats; record: StatsRecord } {
-  const { data, wav, before, after, conditioned, sourceSha256, warnings } = out;
+  const { samples, wav, before, after, conditioned, sourceSha256, warnings } = out;
   const stats: ConvertStats = {
     sourceSha256,
-    durationSeconds: data.length / r.profile.sampleRate,
+    durationSeconds: samples / r.profile.sampleRate,
     bytes: wav.length,
     sha256: sha256(wav),
     input:

@@ -50,13 +50,29 @@ export function buildVerifiedWav(
     channels: r.profile.channels,
     bitsPerSample: r.profile.bitsPerSample,
   });
+  return verifyFile(p, wav, r, warnings);
+}
+
+/**
+ * A profile's file as its encoder wrote it (any codec), judged as buildVerifiedWav judges
+ * the A-law one: by `check`'s rules where the container is WAV, by its name always.
+ */
+export function verifyFile(
+  p: Pending,
+  wav: Buffer,
+  r: Resolved,
+  warnings: Finding[],
+): { wav: Buffer; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
   const scene = r.sceneFor?.(p.item) ?? r.scene;
-  const verdict = checkWavBytes(wav, wav.length, {
-    profile: r.profile,
-    maxBytes: r.maxBytes,
-    analysis: r.analysis,
-    ...(scene ? { scene } : {}),
-  });
+  const verdict =
+    r.profile.container === 'wav'
+      ? checkWavBytes(wav, wav.length, {
+          profile: r.profile,
+          maxBytes: r.maxBytes,
+          analysis: r.analysis,
+          ...(scene ? { scene } : {}),
+        })
+      : { errors: [], warnings: [], stats: undefined };
   const nameErrors = validateOutputName(path.basename(p.item.output), r.profile);
   if (verdict.errors.length > 0 || nameErrors.length > 0) {
     return { failed: failedResult(p, [...nameErrors, ...verdict.errors]) };

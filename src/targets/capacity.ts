@@ -1,3 +1,8 @@
+import { CODECS, type CodecId } from '../codec-info.js';
+import { DEFAULT_MP3_BITRATE } from '../codecs/encode.js';
+import { GSM_FRAME_BYTES, GSM_FRAME_SAMPLES, GSM_WAV_BLOCK_BYTES, GSM_WAV_BLOCK_SAMPLES, wavHeaderBytes } from '../codecs/wav-container.js';
+import type { ContainerId } from '../profile-spec.js';
+
 /**
  * How much audio a target can hold, known before anything is decoded: the size limit
  * less the container's header, at the codec's bytes a second, and the platform's own
@@ -7,16 +12,13 @@
  * it for Huawei (A-law: 2,000,000 bytes hold 250 s).
  */
 
-export type SizedCodec = 'alaw' | 'mulaw' | 'pcm16' | 'gsm' | 'mp3';
-export type SizedContainer = 'wav' | 'raw' | 'mp3';
-
 /** What capacity reads of a profile (every Profile has these). */
 export interface SizeRules {
-  codec: SizedCodec;
-  container: SizedContainer;
+  codec: CodecId;
+  container: ContainerId;
   maxBytes?: number;
   maxSeconds?: number;
-  /** kbit/s of an MP3 profile. */
+  /** Bits a second of an MP3 profile (the encoder's default when it names none). */
   mp3Bitrate?: number;
 }
 
@@ -29,26 +31,9 @@ export interface Capacity {
   limitedBy: 'size' | 'duration' | 'none';
 }
 
-/** GSM 6.10 as WAV carries it (format 0x31): 320 samples in 65 bytes. */
-const GSM_BLOCK_BYTES = 65;
-const GSM_BLOCK_SAMPLES = 320;
-
-/**
- * Bytes before the audio in the canonical file: RIFF/WAVE, `fmt ` (18 bytes for the
- * G.711 codes, 16 for PCM, 20 for GSM with its samples-per-block), `fact` where the
- * format is not PCM, and the `data` chunk header. Raw and MP3: none counted (an MP3's
- * frame headers are part of its bitrate).
- */
+/** Bytes before the audio in the canonical file; none for raw and MP3 (an MP3's frame headers are part of its bitrate). */
 export function headerBytes(rules: Pick<SizeRules, 'codec' | 'container'>): number {
-  if (rules.container !== 'wav') return 0;
-  switch (rules.codec) {
-    case 'pcm16':
-      return 12 + 8 + 16 + 8;
-    case 'gsm':
-      return 12 + 8 + 20 + 12 + 8;
-    default:
-      return 12 + 8 + 18 + 12 + 8;
-  }
+  return rules.container === 'wav' && rules.codec !== 'mp3' ? wavHeaderBytes(rules.codec) : 0;
 }
 
 /** Samples of the longest prompt whose file fits in `maxBytes`, at `rate`. */
@@ -66,12 +51,14 @@ function samplesInBytes(rules: SizeRules, maxBytes: number, rate: number): numbe
     case 'pcm16':
       return Math.floor(room / 2);
     case 'gsm': {
-      let blocks = Math.floor(room / GSM_BLOCK_BYTES);
-      if (padded && blocks % 2 === 1 && blocks * GSM_BLOCK_BYTES + 1 > room) blocks -= 1;
-      return blocks * GSM_BLOCK_SAMPLES;
+      // Whole blocks only; headerless GSM is 33-byte frames of 160 samples, the same rate.
+      const [unit, per] = rules.container === 'raw' ? [GSM_FRAME_BYTES, GSM_FRAME_SAMPLES] : [GSM_WAV_BLOCK_BYTES, GSM_WAV_BLOCK_SAMPLES];
+      let blocks = Math.floor(room / unit);
+      if (padded && blocks % 2 === 1 && blocks * unit + 1 > room) blocks -= 1;
+      return blocks * per;
     }
     case 'mp3': {
-      const bytesPerSecond = ((rules.mp3Bitrate ?? 32) * 1000) / 8;
+      const bytesPerSecond = CODECS.mp3.bytesPerSecond(rate, rules.mp3Bitrate ?? DEFAULT_MP3_BITRATE);
       // One frame of 1152 samples to spare: the encoder's last frame is padded to whole.
       return Math.max(0, Math.floor((room / bytesPerSecond) * rate) - 1152);
     }
