@@ -3,15 +3,19 @@ import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { ConvertFileResult, ConvertReport } from '../convert/index.js';
+import { getProfile, type Profile } from '../profile.js';
+import type { TargetsReport } from '../targets/convert.js';
+import { parseProfileList } from '../targets/target.js';
 import { jsonReplacer } from '../report/check-report.js';
 import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
 import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
-import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths, UsageError } from './common.js';
 
 interface ConvertFlags {
   out: string;
+  profile?: string;
   rename?: boolean;
   onOversize?: 'fail' | 'trim';
   maxBytes?: number;
@@ -34,6 +38,7 @@ export function convertCommand(): Command {
     .description('Convert any audio (WAV, MP3, FLAC, Ogg/Opus, AAC/M4A, video soundtracks...) into platform-ready prompts.')
     .argument('<inputs...>', 'source files and directories (walked recursively; hidden entries skipped)')
     .requiredOption('-o, --out <dir>', 'output directory, created when missing (required)')
+    .option('-p, --profile <ids>', 'the platform: a profile id, or several separated by commas, each written to <out>/<id>/ (default: "profile" in the config; `promptprep profiles` lists them)')
     .option('--rename', 'give sources whose names the platform rejects the suggested valid name instead of failing')
     .addOption(new Option('--on-oversize <action>', 'a source longer than the size limit allows: fail up front, or trim it to fit with a 0.5 s fade-out').choices(['fail', 'trim']))
     .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
@@ -61,13 +66,14 @@ with the \`check\` rules before it is renamed into place; a failure leaves nothi
 A re-run skips outputs already made from the same source bytes and options.`,
         exitCodes: [
           [0, 'nothing failed (converted, or up to date)'],
-          [1, 'some file failed (named on stdout, with the rule)'],
+          [1, 'some file failed (named on stdout, with the rule; with several profiles: in any of them)'],
         ],
         examples: [
           'npx promptprep convert recordings/ --out prompts/',
           'npx promptprep convert "Welcome message.mp3" --out prompts/ --rename --normalize',
           'npx promptprep convert long-notice.flac --out prompts/ --on-oversize trim --json',
           'npx promptprep convert recordings/ --out prompts/ --dry-run',
+          'npx promptprep convert recordings/ --out dist/ --profile huawei-privatenumber,asterisk,amazon-connect',
         ],
       }),
     )
@@ -75,7 +81,8 @@ A re-run skips outputs already made from the same source bytes and options.`,
       // Find ffmpeg and read its version now, while the modules below load: it is on the
       // way to the first decode otherwise. Errors surface where ffmpeg is first needed.
       void import('../ffmpeg.js').then((m) => m.locateFfmpeg().then(m.ffmpegFeatures)).catch(() => undefined);
-      const { config, profile } = await loadCliConfig(flags.config);
+      const { config, profile: configProfile } = await loadCliConfig(flags.config);
+      const profiles = flags.profile === undefined ? [configProfile] : profilesFromFlag(flags.profile);
       await requireExistingPaths(inputs);
       const scene = flags.scene;
       const c = config.convert;
@@ -83,6 +90,8 @@ A re-run skips outputs already made from the same source bytes and options.`,
       const err = process.stderr;
       const asJson = flags.format === 'json';
       const useBar = flags.progress !== false && Boolean(err.isTTY);
+      // One flat profile is a plain run into --out; several (or a layout of folders) a run for targets.
+      const single = profiles.length === 1 && (profiles[0] as Profile).layout === 'flat' ? (profiles[0] as Profile) : null;
       // Heavy modules load only here, so `promptprep check` and `--help` start fast.
       const { convertFiles } = await import('../convert/index.js');
       const cliProgress = useBar ? (await import('cli-progress')).default : null;
@@ -98,10 +107,10 @@ A re-run skips outputs already made from the same source bytes and options.`,
       // SQLite after the last one would add to every run's tail.
       let ledgerOpening: ReturnType<typeof openCliLedger> | null = null;
       const openLedger = () => (ledgerOpening ??= openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined));
-      const report = await convertFiles(inputs, {
-        outDir: flags.out,
-        profile,
-        maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
+      // The ledger tracks the review of the config's platform: a run for several records that target's prompts.
+      const ledgered = (res: ConvertFileResult & { target?: string }): boolean =>
+        useLedger && (res.status === 'converted' || res.status === 'skipped') && (res.target === undefined || res.target === configProfile.id);
+      const common = {
         rename: flags.rename ?? c.rename,
         onOversize: flags.onOversize ?? c.onOversize,
         normalize: flags.normalize ?? c.normalize,
@@ -112,12 +121,10 @@ A re-run skips outputs already made from the same source bytes and options.`,
         dryRun: flags.dryRun ?? false,
         force: flags.force ?? false,
         analysis: config.analysis,
-        // --scene wins over the config's per-name scenes
-        sceneFor: (item) => scene ?? resolvePromptInfo(config.prompts, path.basename(item.output)).scene ?? undefined,
-        onStart: (total) => bar?.start(total, 0, { file: '' }),
-        onFile: (res) => {
+        onStart: (total: number) => bar?.start(total, 0, { file: '' }),
+        onFile: (res: ConvertFileResult & { target?: string }) => {
           // A failure to open is reported after the conversion, where it always was.
-          if (useLedger && (res.status === 'converted' || res.status === 'skipped')) openLedger().catch(() => undefined);
+          if (ledgered(res)) openLedger().catch(() => undefined);
           if (bar) {
             bar.increment(1, { file: shown(res.source) });
             if (res.status === 'failed' && !asJson) {
@@ -129,13 +136,42 @@ A re-run skips outputs already made from the same source bytes and options.`,
             out.write(fileLine(res, colors));
           }
         },
-      });
+      };
+      // --scene wins over the config's per-name scenes
+      const sceneOf = (output: string): Scene | undefined => scene ?? resolvePromptInfo(config.prompts, path.basename(output)).scene ?? undefined;
+      let report: ConvertReport | TargetsReport;
+      if (single) {
+        report = await convertFiles(inputs, {
+          ...common,
+          outDir: flags.out,
+          profile: single,
+          maxBytes: flags.maxBytes ?? config.maxBytes ?? single.maxBytes,
+          sceneFor: (item) => sceneOf(item.output),
+        });
+      } else {
+        const { convertTargets } = await import('../targets/convert.js');
+        const { resolveTargets } = await import('../targets/target.js');
+        let targets;
+        try {
+          targets = resolveTargets(profiles, flags.out);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const maxBytes = flags.maxBytes ?? config.maxBytes;
+        report = await convertTargets(inputs, {
+          ...common,
+          targets,
+          ...(maxBytes !== undefined ? { maxBytes } : {}),
+          sceneFor: (item) => sceneOf(item.output),
+        });
+      }
       bar?.stop();
-      if (useLedger && (report.summary.converted > 0 || report.summary.skipped > 0)) {
+      const toRecord: ConvertReport = { files: report.files.filter(ledgered), summary: report.summary };
+      if (toRecord.files.length > 0) {
         const ledger = await openLedger();
         const { recordConversions } = await import('../ledger/project.js');
         try {
-          recordConversions(ledger, report, config, 'convert command', scene);
+          recordConversions(ledger, toRecord, config, 'convert command', scene);
         } finally {
           ledger.close();
         }
@@ -146,19 +182,40 @@ A re-run skips outputs already made from the same source bytes and options.`,
     });
 }
 
-function fileLine(res: ConvertFileResult, c: ReturnType<typeof colorsFor>): string {
+/** --profile a,b,c: every id known (a typo is a usage error with the nearest id), each once. */
+function profilesFromFlag(value: string): Profile[] {
+  const ids = parseProfileList(value);
+  if (ids.length === 0) throw new UsageError('--profile names no profile; give one or more ids separated by commas (`promptprep profiles` lists them).');
+  try {
+    return ids.map((id) => getProfile(id));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function fileLine(res: ConvertFileResult & { target?: string }, c: ReturnType<typeof colorsFor>): string {
   const tag =
     res.status === 'converted' ? c.green('converted') : res.status === 'skipped' ? c.dim('skipped  ') : res.status === 'planned' ? c.cyan('would convert') : c.red('FAILED   ');
-  const lines = [`${tag} ${shown(res.source)}${res.output ? ` -> ${shown(res.output)}` : ''}`];
+  const target = res.target === undefined ? '' : `${c.cyan(`[${res.target}]`)} `;
+  const lines = [`${tag} ${target}${shown(res.source)}${res.output ? ` -> ${shown(res.output)}` : ''}`];
   for (const e of res.errors) lines.push(`  ${c.red('error')}   ${c.bold(e.code)}: ${shown(e.message)}`);
   for (const w of res.warnings) lines.push(`  ${c.yellow('warning')} ${c.bold(w.code)}: ${shown(w.message)}`);
   return `${lines.join('\n')}\n`;
 }
 
-function summaryLine(report: ConvertReport, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
+function summaryLine(report: ConvertReport | TargetsReport, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
+  const counts = (s: ConvertReport['summary'], what: string): string =>
+    dryRun
+      ? `${s.total} ${what}: ${s.planned} would be converted, ${s.skipped} up to date, ${s.failed} failed`
+      : `${s.total} ${what}: ${s.converted} converted, ${s.skipped} skipped (up to date), ${s.failed} failed`;
   const s = report.summary;
-  const text = dryRun
-    ? `${s.total} file(s): ${s.planned} would be converted, ${s.skipped} up to date, ${s.failed} failed (dry run: nothing written).`
-    : `${s.total} file(s): ${s.converted} converted, ${s.skipped} skipped (up to date), ${s.failed} failed.`;
-  return `${s.failed > 0 ? c.red(text) : c.green(text)}\n`;
+  const text = `${counts(s, 'targets' in report ? 'output(s)' : 'file(s)')}${dryRun ? ' (dry run: nothing written)' : ''}.`;
+  const lines = [s.failed > 0 ? c.red(text) : c.green(text)];
+  if ('targets' in report) {
+    for (const t of report.targets) {
+      const holds = t.maxSeconds === null ? 'no size limit' : `holds up to ${t.maxSeconds.toFixed(2)} s`;
+      lines.push(`  ${t.profile}: ${counts(t.summary, 'output(s)')}; ${shown(t.outDir)}/${t.layout}, ${holds}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

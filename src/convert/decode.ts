@@ -103,7 +103,7 @@ function float32(raw: Buffer): Float32Array {
  * data...", "input stream #3:0"): that one runs alone (for its own error message) and the
  * rest together again. When it does not say, halve the group and let both halves run.
  */
-function splitFailedGroup(group: Pending[], errorText: string): Pending[][] {
+export function splitFailedGroup(group: Pending[], errorText: string): Pending[][] {
   const culprits = new Set<number>();
   for (const m of errorText.matchAll(/input (?:stream )?#(\d+)/gi)) culprits.add(Number(m[1]));
   group.forEach((p, i) => {
@@ -118,7 +118,7 @@ function splitFailedGroup(group: Pending[], errorText: string): Pending[][] {
   return [group.slice(0, half), group.slice(half)];
 }
 
-function decodeFailure(source: string, errorText: string, unrecognized: boolean): Finding {
+export function decodeFailure(source: string, errorText: string, unrecognized: boolean): Finding {
   if (/matches no streams|does not contain any stream/i.test(errorText)) {
     return finding('no-audio-stream', `"${source}" has no audio stream; there is nothing to convert.`);
   }

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { naturalOutputName, suggestFileName, validateOutputName } from '../file-name.js';
 import { finding } from '../findings.js';
 import { exists } from '../fs-util.js';
-import { inShard } from '../shard.js';
-import { walkInputs } from '../walk.js';
+import { inShard, type Shard } from '../shard.js';
+import { planNames } from '../targets/names.js';
+import { walkInputs, type WalkEntry } from '../walk.js';
 import { convertItems } from './items.js';
 import { resolveOptions, summarize, type ConvertFileResult, type ConvertItem, type ConvertOptions, type ConvertReport } from './options.js';
 import { readStatsRecord } from './stats-file.js';
@@ -17,84 +17,50 @@ const MEDIA_EXTENSIONS = [
 ] as const;
 
 /**
+ * The sources under `inputs`, in walk order, with the shard applied. Folders in
+ * `outDirs` are passed over, and so are files promptprep wrote (they have a record): a
+ * re-run into a folder inside (or equal to) a source folder must not take its own
+ * outputs for new sources.
+ */
+export async function walkSources(inputs: string[], outDirs: readonly string[], shard: Shard | undefined): Promise<WalkEntry[]> {
+  const skip = new Set(outDirs.map((d) => path.resolve(d)));
+  const recordFolders = new Map<string, Promise<boolean>>();
+  const entries = await walkInputs(inputs, {
+    // "x.flac" is a folder: its files are converted, and the folder is reported, as check does.
+    suspiciousDirExtension: MEDIA_EXTENSIONS,
+    exclude: async (p, isDirectory) => {
+      if (isDirectory) return skip.has(path.resolve(p));
+      // Most source folders hold no records at all: ask once a folder, not once a file.
+      const records = path.join(path.dirname(p), '.promptprep');
+      let has = recordFolders.get(records);
+      if (!has) recordFolders.set(records, (has = exists(records)));
+      return (await has) && (await readStatsRecord(p)) !== null;
+    },
+  });
+  return entries.filter((e) => inShard(e.path, shard));
+}
+
+/**
  * Convert files and directories (walked recursively) into `options.outDir`. Output names
  * are the sources' base names with the profile's extension; invalid names fail with a
  * suggestion unless `rename`; two sources that would share an output name both fail.
  */
 export async function convertFiles(inputs: string[], options: ConvertOptions): Promise<ConvertReport> {
   const r = resolveOptions(options);
-  const outDir = path.resolve(options.outDir);
-  const recordFolders = new Map<string, Promise<boolean>>();
-  const entries = (
-    await walkInputs(inputs, {
-      // "x.flac" is a folder: its files are converted, and the folder is reported, as check does.
-      suspiciousDirExtension: MEDIA_EXTENSIONS,
-      // Re-running into a folder inside (or equal to) a source folder must not take our
-      // own outputs for new sources: skip the output folder and files we wrote.
-      exclude: async (p, isDirectory) => {
-        if (isDirectory) return path.resolve(p) === outDir;
-        // Most source folders hold no records at all: ask once a folder, not once a file.
-        const records = path.join(path.dirname(p), '.promptprep');
-        let has = recordFolders.get(records);
-        if (!has) recordFolders.set(records, (has = exists(records)));
-        return (await has) && (await readStatsRecord(p)) !== null;
-      },
-    })
-  ).filter((e) => inShard(e.path, options.shard));
+  const entries = await walkSources(inputs, [options.outDir], options.shard);
   const early: ConvertFileResult[] = [];
-  const planned: ConvertItem[] = [];
   for (const entry of entries) {
     if (entry.problem) {
       early.push({ source: entry.path, output: null, status: 'failed', errors: [finding('unreadable', entry.problem)], warnings: [] });
-      continue;
-    }
-    const natural = naturalOutputName(entry.path, r.profile);
-    let name = natural;
-    const problems = validateOutputName(natural, r.profile);
-    if (problems.length > 0) {
-      if (options.rename) {
-        name = suggestFileName(natural, r.profile);
-      } else {
-        early.push({
-          source: entry.path,
-          output: null,
-          status: 'failed',
-          errors: problems.map((f) => ({ ...f, message: `${f.message} Or convert with --rename to apply the suggestion.` })),
-          warnings: [],
-        });
-        continue;
-      }
-    }
-    planned.push({ source: entry.path, output: path.join(options.outDir, name) });
-  }
-  // Two sources, one output name: neither wins silently. Case-insensitive, because
-  // macOS and Windows folders (and people) treat A.wav and a.wav as one file.
-  const byName = new Map<string, ConvertItem[]>();
-  for (const item of planned) {
-    const k = path.basename(item.output).toLowerCase();
-    byName.set(k, [...(byName.get(k) ?? []), item]);
-  }
-  const items: ConvertItem[] = [];
-  for (const item of planned) {
-    const same = byName.get(path.basename(item.output).toLowerCase()) ?? [];
-    if (same.length > 1) {
-      const others = same.filter((o) => o !== item).map((o) => `"${o.source}"`);
-      early.push({
-        source: item.source,
-        output: null,
-        status: 'failed',
-        errors: [
-          finding(
-            'name-collision',
-            `"${item.source}" and ${others.join(', ')} would both become "${path.basename(item.output)}"; none of them was converted. Rename one of the sources.`,
-          ),
-        ],
-        warnings: [],
-      });
-    } else {
-      items.push(item);
     }
   }
+  const names = planNames(
+    entries.filter((e) => !e.problem).map((e) => e.path),
+    r.profile,
+    options.rename ?? false,
+  );
+  for (const f of names.failed) early.push({ source: f.source, output: null, status: 'failed', errors: f.errors, warnings: [] });
+  const items: ConvertItem[] = names.named.map((n) => ({ source: n.source, output: path.join(options.outDir, n.name) }));
   const onStart = options.onStart;
   for (const e of early) options.onFile?.(e);
   const report = await convertItems(items, {

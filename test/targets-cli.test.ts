@@ -1,0 +1,117 @@
+/**
+ * `convert --profile a,b,c`: one run, a folder per platform, each output judged by its own
+ * platform's `check`; names, collisions, sizes and failures per target; layouts; and
+ * `watch` with a `targets` list. Every run is the built CLI in its own temp folder, on real
+ * audio (the committed samples, or made with ffmpeg).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli, STACK_LINE, type CliResult } from './helpers/cli.js';
+import { codec, listTree, makeSource } from './helpers/convert-audio.js';
+import { makeTempDir, removeTempDir } from './helpers/tmp.js';
+
+const SOURCES = path.join(REPO_ROOT, 'fixtures', 'sources');
+
+interface TargetsJson {
+  targets: { profile: string; outDir: string; layout: string; maxSeconds: number | null; summary: Record<string, number> }[];
+  files: { source: string; target: string; output: string | null; status: string; errors: { code: string; message: string }[] }[];
+  summary: { total: number; converted: number; failed: number };
+}
+
+let dir: string;
+const p = (...parts: string[]): string => path.join(dir, ...parts);
+
+function json(res: CliResult): TargetsJson {
+  expect(res.stderr).not.toMatch(STACK_LINE);
+  return JSON.parse(res.stdout) as TargetsJson;
+}
+
+function riffRate(bytes: Buffer): number {
+  expect(bytes.toString('latin1', 0, 4)).toBe('RIFF');
+  return bytes.readUInt32LE(24);
+}
+
+beforeAll(async () => {
+  dir = await makeTempDir('promptprep-targets-cli-');
+  await fs.mkdir(p('names'));
+  await Promise.all([
+    // Huawei takes "-" and a leading digit; Genesys wants letters, digits and _, from a letter.
+    makeSource(p('names', 'wait-voice.mp3'), { seconds: 0.6, codec: codec('mp3'), rate: 22050 }),
+    makeSource(p('names', 'hello.flac'), { seconds: 0.6, codec: codec('flac') }),
+  ]);
+  await fs.mkdir(p('collide'));
+  await Promise.all([
+    makeSource(p('collide', 'a-b.wav'), { seconds: 0.5 }),
+    makeSource(p('collide', 'a_b.wav'), { seconds: 0.5 }),
+  ]);
+});
+
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+describe('convert for several platforms in one run', () => {
+  it('writes dist/<profile>/ for each, each target naming the source by its own rule', async () => {
+    const out = p('three');
+    const res = await runCli(['convert', SOURCES, '--out', out, '--profile', 'huawei-privatenumber,asterisk,amazon-connect', '--rename', '--json'], { cwd: dir });
+    const report = json(res);
+    expect(res.code).toBe(0);
+    expect(report.targets.map((t) => [t.profile, path.relative(out, t.outDir), t.layout])).toEqual([
+      ['huawei-privatenumber', 'huawei-privatenumber', '<name>.wav'],
+      ['asterisk', 'asterisk', 'sounds/en/<name>.wav'],
+      ['amazon-connect', 'amazon-connect', '<name>.wav'],
+    ]);
+    // The audio each holds, known up front: A-law 2,000,000 bytes hold 249.99 s.
+    expect(report.targets[0]?.maxSeconds).toBeCloseTo(249.99, 2);
+    expect(report.summary).toMatchObject({ total: 15, converted: 15, failed: 0 });
+    expect(await listTree(path.join(out, 'asterisk', 'sounds', 'en'))).toContain('welcome.wav');
+    // One source, each target the name its own rule accepts: Huawei refuses the space, Amazon Connect takes it.
+    expect(report.files.filter((f) => f.source.endsWith('wait voice.m4a')).map((f) => [f.target, path.basename(f.output ?? '')])).toEqual([
+      ['huawei-privatenumber', 'wait_voice.wav'],
+      ['asterisk', 'wait voice.wav'],
+      ['amazon-connect', 'wait voice.wav'],
+    ]);
+  });
+
+  it("gives a target's output the same bytes a run for that target alone gives", async () => {
+    const together = p('together');
+    const alone = p('alone');
+    const a = await runCli(['convert', p('names'), '--out', together, '--profile', 'huawei-privatenumber,amazon-connect'], { cwd: dir });
+    const b = await runCli(['convert', p('names'), '--out', alone, '--profile', 'huawei-privatenumber'], { cwd: dir });
+    expect([a.code, b.code]).toEqual([0, 0]);
+    for (const name of ['wait-voice.wav', 'hello.wav']) {
+      // A single profile keeps today's flat --out.
+      const single = await fs.readFile(path.join(alone, name));
+      expect((await fs.readFile(path.join(together, 'huawei-privatenumber', name))).equals(single), name).toBe(true);
+    }
+  });
+
+  it('catches collisions per target: two names one rule makes the same fail there only', async () => {
+    const res = await runCli(['convert', p('collide'), '--out', p('collisions'), '--profile', 'huawei-privatenumber,genesys-cloud', '--rename', '--json'], { cwd: dir });
+    const report = json(res);
+    expect(res.code).toBe(1);
+    expect(report.files.map((f) => [f.target, path.basename(f.source), f.status, f.errors[0]?.code ?? null])).toEqual([
+      ['huawei-privatenumber', 'a-b.wav', 'converted', null],
+      ['genesys-cloud', 'a-b.wav', 'failed', 'name-collision'],
+      ['huawei-privatenumber', 'a_b.wav', 'converted', null],
+      ['genesys-cloud', 'a_b.wav', 'failed', 'name-collision'],
+    ]);
+  });
+
+  it('lays files out per platform: Asterisk sounds/<lang>/, FreeSWITCH a folder per rate, each at its rate', async () => {
+    const out = p('layouts');
+    const res = await runCli(['convert', path.join(p('names'), 'hello.flac'), '--out', out, '--profile', 'asterisk,freeswitch'], { cwd: dir });
+    expect(res.code, res.stdout).toBe(0);
+    expect((await listTree(out)).filter((f) => !f.endsWith('/') && !f.includes('.promptprep'))).toEqual([
+      'asterisk/sounds/en/hello.wav',
+      'freeswitch/16000/hello.wav',
+      'freeswitch/32000/hello.wav',
+      'freeswitch/48000/hello.wav',
+      'freeswitch/8000/hello.wav',
+    ]);
+    for (const rate of [8000, 16000, 32000, 48000]) {
+      expect(riffRate(await fs.readFile(path.join(out, 'freeswitch', String(rate), 'hello.wav')))).toBe(rate);
+    }
+  });
+});
