@@ -13,6 +13,7 @@ import type { Bench, BenchResult } from './lib/types.js';
 const registry: Record<string, () => Promise<{ default: Bench }>> = {
   check: () => import('./check.bench.js'),
   convert: () => import('./convert.bench.js'),
+  targets: () => import('./targets.bench.js'),
   watch: () => import('./watch.bench.js'),
   cec: () => import('./cec.bench.js'),
   ledger: () => import('./ledger.bench.js'),
