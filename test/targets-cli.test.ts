@@ -36,10 +36,12 @@ beforeAll(async () => {
   dir = await makeTempDir('promptprep-targets-cli-');
   await fs.mkdir(p('names'));
   await Promise.all([
-    // Huawei takes "-" and a leading digit; Genesys wants letters, digits and _, from a letter.
+    // Huawei takes "-"; Genesys wants letters, digits and _, from a letter.
     makeSource(p('names', 'wait-voice.mp3'), { seconds: 0.6, codec: codec('mp3'), rate: 22050 }),
     makeSource(p('names', 'hello.flac'), { seconds: 0.6, codec: codec('flac') }),
   ]);
+  await fs.mkdir(p('spaces'));
+  await makeSource(p('spaces', 'wait voice.mp3'), { seconds: 0.5, codec: codec('mp3'), rate: 22050 });
   await fs.mkdir(p('collide'));
   await Promise.all([
     makeSource(p('collide', 'a-b.wav'), { seconds: 0.5 }),
@@ -96,8 +98,38 @@ describe('convert for several platforms in one run', () => {
     expect(Math.abs((levels[0] as number) - (levels[1] as number))).toBeLessThan(0.5);
   });
 
+  it('names each target by its own rule: a clean name mapped for Genesys, a name only some take failed in the others', async () => {
+    const mapped = json(await runCli(['convert', p('names'), '--out', p('genesys'), '--profile', 'huawei-privatenumber,genesys-cloud', '--json'], { cwd: dir }));
+    expect(mapped.files.filter((f) => path.basename(f.source) === 'wait-voice.mp3').map((f) => [f.target, f.status, path.basename(f.output ?? '')])).toEqual([
+      ['huawei-privatenumber', 'converted', 'wait-voice.wav'],
+      ['genesys-cloud', 'converted', 'wait_voice.wav'],
+    ]);
+
+    const out = p('spaces-out');
+    const res = await runCli(['convert', p('spaces'), '--out', out, '--profile', 'huawei-privatenumber,amazon-connect,genesys-cloud', '--json'], { cwd: dir });
+    const report = json(res);
+    expect(res.code).toBe(1);
+    expect(report.files.map((f) => [f.target, f.status, f.errors[0]?.code ?? path.basename(f.output ?? '')])).toEqual([
+      ['huawei-privatenumber', 'failed', 'name-charset'],
+      ['amazon-connect', 'converted', 'wait voice.wav'],
+      ['genesys-cloud', 'failed', 'name-charset'],
+    ]);
+    expect(report.files[2]?.errors[0]?.message).toMatch(/wait_voice\.wav.*--rename/);
+    expect(report.targets.map((t) => [t.profile, t.summary.converted, t.summary.failed])).toEqual([
+      ['huawei-privatenumber', 0, 1],
+      ['amazon-connect', 1, 0],
+      ['genesys-cloud', 0, 1],
+    ]);
+    // The text report says which target each line is for.
+    const text = await runCli(['convert', p('spaces'), '--out', p('spaces-text'), '--profile', 'huawei-privatenumber,amazon-connect'], { cwd: dir });
+    expect(text.stdout).toMatch(/FAILED\s+\[huawei-privatenumber\] .*wait voice\.mp3/);
+    expect(text.stdout).toMatch(/converted \[amazon-connect\] .*wait voice\.mp3 -> .*amazon-connect.wait voice\.wav/);
+    expect(text.stdout).toMatch(/^ {2}amazon-connect: 1 output\(s\): 1 converted/m);
+  });
+
   it('catches collisions per target: two names one rule makes the same fail there only', async () => {
-    const res = await runCli(['convert', p('collide'), '--out', p('collisions'), '--profile', 'huawei-privatenumber,genesys-cloud', '--rename', '--json'], { cwd: dir });
+    // Genesys maps both to a_b.wav.
+    const res = await runCli(['convert', p('collide'), '--out', p('collisions'), '--profile', 'huawei-privatenumber,genesys-cloud', '--json'], { cwd: dir });
     const report = json(res);
     expect(res.code).toBe(1);
     expect(report.files.map((f) => [f.target, path.basename(f.source), f.status, f.errors[0]?.code ?? null])).toEqual([

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deriveProfile, huaweiPrivateNumber, specOf, type Profile } from '../src/profile.js';
+import { deriveProfile, getProfile, huaweiPrivateNumber, specOf, type Profile } from '../src/profile.js';
 import { capacity, headerBytes } from '../src/targets/capacity.js';
 import { planNames } from '../src/targets/names.js';
 import { parseProfileList, resolveTargets } from '../src/targets/target.js';
@@ -73,17 +73,21 @@ describe('targets: the audio each can hold, known up front', () => {
 describe('targets: names per target', () => {
   const sources = ['rec/welcome.mp3', 'rec/wait-voice.flac', 'rec/Welcome.ogg', 'rec/1st.mp3'];
 
-  it('a name one target refuses is a failure in that target only, with the suggestion', () => {
-    const huawei = planNames(['rec/wait-voice.flac'], huaweiPrivateNumber, false);
-    expect(huawei.named).toEqual([{ source: 'rec/wait-voice.flac', name: 'wait-voice.wav', renamed: false }]);
-    const other = planNames(['rec/wait-voice.flac'], strict, false);
-    expect(other.named).toEqual([]);
-    expect(other.failed[0]?.errors.map((e) => e.code)).toEqual(['name-charset']);
-    expect(other.failed[0]?.errors[0]?.message).toMatch(/wait_voice\.wav.*--rename/);
+  it('maps a clean name to a stricter rule by itself, and says the name is not the natural one', () => {
+    expect(planNames(['rec/wait-voice.flac'], huaweiPrivateNumber, false).named).toEqual([{ source: 'rec/wait-voice.flac', name: 'wait-voice.wav', renamed: false }]);
+    expect(planNames(['rec/wait-voice.flac'], strict, false).named).toEqual([{ source: 'rec/wait-voice.flac', name: 'wait_voice.wav', renamed: true }]);
   });
 
-  it('--rename gives each target the name its own rule accepts, and says it renamed', () => {
-    expect(planNames(['rec/wait-voice.flac'], strict, true).named).toEqual([{ source: 'rec/wait-voice.flac', name: 'wait_voice.wav', renamed: true }]);
+  it('a name one target refuses and another takes fails in the first only, with the suggestion', () => {
+    const huawei = planNames(['rec/wait voice.flac'], huaweiPrivateNumber, false);
+    expect(huawei.named).toEqual([]);
+    expect(huawei.failed[0]?.errors.map((e) => e.code)).toEqual(['name-charset']);
+    expect(huawei.failed[0]?.errors[0]?.message).toMatch(/wait_voice\.wav.*--rename/);
+    expect(planNames(['rec/wait voice.flac'], getProfile('asterisk'), false).named).toEqual([{ source: 'rec/wait voice.flac', name: 'wait voice.wav', renamed: false }]);
+  });
+
+  it('--rename gives each target the name its own rule accepts', () => {
+    expect(planNames(['rec/wait voice.flac'], strict, true).named).toEqual([{ source: 'rec/wait voice.flac', name: 'wait_voice.wav', renamed: true }]);
     expect(planNames(['rec/wait-voice.flac'], upper, true).named).toEqual([{ source: 'rec/wait-voice.flac', name: 'wait-voice.WAV', renamed: false }]);
   });
 
@@ -95,8 +99,8 @@ describe('targets: names per target', () => {
       ['rec/Welcome.ogg', 'name-collision'],
     ]);
     expect(plan.failed[0]?.errors[0]?.message).toContain('"rec/Welcome.ogg"');
-    // Renaming can make a collision in one target that another does not have.
-    const renamed = planNames(['a/wait-voice.mp3', 'a/wait_voice.mp3'], strict, true);
+    // A stricter rule can make a collision in one target that another does not have.
+    const renamed = planNames(['a/wait-voice.mp3', 'a/wait_voice.mp3'], strict, false);
     expect(renamed.failed.map((f) => f.errors[0]?.code)).toEqual(['name-collision', 'name-collision']);
     expect(planNames(['a/wait-voice.mp3', 'a/wait_voice.mp3'], huaweiPrivateNumber, true).failed).toEqual([]);
   });

@@ -153,10 +153,12 @@ export async function convertTargetItems(items: readonly TargetItem[], options: 
           }
           return;
         }
-        // After the job slot is free: the next group's ffmpeg runs while this one is encoded and written.
+        // After the job slot is free: the next group's ffmpeg runs while this one is encoded
+        // and written. A source's outputs are written together, so their writes' waits for
+        // the disk (fsync) overlap instead of adding up target after target.
         for (const [i, lead] of group.entries()) {
           const audio = out.audio[i] as Map<number, RateAudio>;
-          for (const { d, p } of byLead.get(lead)?.deliveries ?? []) emit(d, await deliver(d, p, audio));
+          await Promise.all((byLead.get(lead)?.deliveries ?? []).map(async ({ d, p }) => emit(d, await deliver(d, p, audio))));
         }
       });
     for (const group of makeGroups([...byLead.keys()], shared.jobs)) work.push(schedule(group));

@@ -1,4 +1,4 @@
-import { naturalOutputName, suggestFileName, validateOutputName } from '../file-name.js';
+import { nameForProfile } from '../file-name.js';
 import { finding, type Finding } from '../findings.js';
 import type { Profile } from '../profile.js';
 
@@ -13,7 +13,7 @@ export interface NamedSource {
   source: string;
   /** The output name in this target (extension included). */
   name: string;
-  /** The name was not the natural one: the target's rule made `--rename` apply a suggestion. */
+  /** Not the natural name: the target's rule made it map the name (Genesys: `-` to `_`) or, with `--rename`, apply the suggestion. */
   renamed: boolean;
 }
 
@@ -28,8 +28,9 @@ export interface NamePlan {
 }
 
 /**
- * Names for `sources` (in order) under `profile`. A refused name fails with the suggested
- * one unless `rename`; two sources that end up with one name (compared case-insensitively:
+ * Names for `sources` (in order) under `profile` (nameForProfile: the natural name, or the
+ * clean name mapped to a stricter rule, or with `rename` the suggestion; else a failure
+ * with the suggestion); two sources that end up with one name (compared case-insensitively:
  * macOS and Windows folders, and people, take A.wav and a.wav for one file) both fail
  * `name-collision`, in this target only.
  */
@@ -37,18 +38,9 @@ export function planNames(sources: readonly string[], profile: Profile, rename: 
   const failed: NameFailure[] = [];
   const candidates: NamedSource[] = [];
   for (const source of sources) {
-    const natural = naturalOutputName(source, profile);
-    const problems = validateOutputName(natural, profile);
-    if (problems.length === 0) {
-      candidates.push({ source, name: natural, renamed: false });
-    } else if (rename) {
-      candidates.push({ source, name: suggestFileName(natural, profile), renamed: true });
-    } else {
-      failed.push({
-        source,
-        errors: problems.map((f) => ({ ...f, message: `${f.message} Or convert with --rename to apply the suggestion.` })),
-      });
-    }
+    const named = nameForProfile(source, profile, { rename });
+    if ('errors' in named) failed.push({ source, errors: named.errors });
+    else candidates.push({ source, name: named.name, renamed: named.how !== 'natural' });
   }
   const byName = new Map<string, NamedSource[]>();
   for (const c of candidates) {
