@@ -194,6 +194,22 @@ describe('check by profile', () => {
   });
 });
 
+describe('a headerless file over 8 MiB (judged from its size and first bytes, not read whole)', () => {
+  it('an odd-sized .sln is cut short; a WAV named .sln is a container error; a whole one passes', async () => {
+    const big = 9 * 1024 * 1024;
+    const sln = Buffer.alloc(big, 0);
+    // A quiet ramp: not silent, not a container signature.
+    for (let i = 0; i < big; i += 2) sln.writeInt16LE(((i >> 1) % 200) - 100, i);
+    await fs.writeFile(at('big.sln'), sln);
+    await fs.writeFile(at('big-odd.sln'), sln.subarray(0, big - 1));
+    const wavHead = await fs.readFile(at('pcm16-8k.wav'));
+    await fs.writeFile(at('big-wav.sln'), Buffer.concat([wavHead, sln.subarray(wavHead.length)]));
+    expect(verdict(await checkFile(at('big.sln'), { profile: asteriskSln }))).toEqual(ok);
+    expect(verdict(await checkFile(at('big-odd.sln'), { profile: asteriskSln }))).toEqual(err('partial-frame'));
+    expect(verdict(await checkFile(at('big-wav.sln'), { profile: asteriskSln }))).toEqual(err('container'));
+  });
+});
+
 describe('every file encodeForProfile writes passes check with its profile', () => {
   const ALL: Profile[] = [...listProfiles(), asteriskGsm, asteriskSln, asteriskSln16, asteriskUlaw, asteriskAlaw, asteriskGsmRaw, mp3Profile];
 
