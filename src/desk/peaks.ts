@@ -59,6 +59,7 @@ export function computePeaks(codes: Uint8Array, sampleRate: number, buckets: num
   const min: number[] = new Array(buckets);
   const max: number[] = new Array(buckets);
   const peaks: number[] = new Array(buckets);
+  let loudest = 0;
   for (let b = 0; b < buckets; b++) {
     const start = Math.floor((b * n) / buckets);
     const end = Math.floor(((b + 1) * n) / buckets);
@@ -72,6 +73,8 @@ export function computePeaks(codes: Uint8Array, sampleRate: number, buckets: num
         else if (s > hi) hi = s;
       }
     }
+    if (-lo > loudest) loudest = -lo;
+    if (hi > loudest) loudest = hi;
     min[b] = round4(lo / 32768);
     max[b] = round4(hi / 32768);
     peaks[b] = round4(Math.max(-lo, hi) / 32768);
@@ -85,7 +88,8 @@ export function computePeaks(codes: Uint8Array, sampleRate: number, buckets: num
     max,
     peaks,
     silences: silenceRuns(samples, sampleRate, analysis, minSilence),
-    clipped: clippedRuns(samples, sampleRate, analysis.clipRunSamples),
+    // Nothing reached full scale: no run to look for (most prompts).
+    clipped: loudest >= CLIP_LEVEL ? clippedRuns(samples, sampleRate, analysis.clipRunSamples) : [],
   };
 }
 
