@@ -53,6 +53,9 @@ const MADE: Record<string, (p: string) => Promise<unknown>> = {
   'pcm16-16k.wav': ff(1, ['-ar', '16000', '-c:a', 'pcm_s16le']),
   'pcm16-32k.wav': ff(1, ['-ar', '32000', '-c:a', 'pcm_s16le']),
   'pcm16-22k.wav': ff(1, ['-ar', '22050', '-c:a', 'pcm_s16le']),
+  'pcm16-11k.wav': ff(1, ['-ar', '11025', '-c:a', 'pcm_s16le']),
+  'alaw-11k.wav': ff(1, ['-ar', '11025', '-c:a', 'pcm_alaw']),
+  'mulaw-11k.wav': ff(1, ['-ar', '11025', '-c:a', 'pcm_mulaw']),
   'pcm16-stereo.wav': ff(1, ['-ar', '8000', '-ac', '2', '-c:a', 'pcm_s16le']),
   'gsm.WAV': ff(1, ['-ar', '8000', '-c:a', 'libgsm_ms', '-f', 'wav']),
   'gsm-list.WAV': (p) => runFfmpeg(['-f', 'lavfi', '-i', `aevalsrc=exprs=${speechExpr(-20)}:s=8000:d=1`, '-c:a', 'libgsm_ms', '-f', 'wav', p]),
@@ -225,5 +228,21 @@ describe('every file encodeForProfile writes passes check with its profile', () 
       const findings = [...result.errors, ...result.warnings].filter((f) => !f.code.startsWith('name-'));
       expect(findings, `${p.id} at ${rate} Hz`).toEqual([]);
     }
+  });
+});
+
+describe('every shipped profile refuses another codec and a rate it does not list, naming itself', () => {
+  /** A file of some other codec than the profile's, and one of its codec at 11,025 Hz (no profile lists it). */
+  const otherCodec = (p: Profile): string => (p.codec === 'pcm16' ? 'alaw-8k.wav' : 'pcm16-8k.wav');
+  const oddRate = (p: Profile): string => ({ alaw: 'alaw-11k.wav', mulaw: 'mulaw-11k.wav' })[p.codec as 'alaw' | 'mulaw'] ?? 'pcm16-11k.wav';
+
+  it.each(listProfiles().map((p) => [p.id, p] as const))('%s', async (_id, p) => {
+    const codec = await checkFile(at(otherCodec(p)), { profile: p });
+    expect(codec.errors.map((e) => e.code)).toContain('codec');
+    expect(codec.errors.find((e) => e.code === 'codec')!.message).toContain(`the ${p.id} profile`);
+    const rate = await checkFile(at(oddRate(p)), { profile: p });
+    // The files are named .wav: Asterisk's .wav16 profile also says so, which is its extension rule, not this one.
+    expect(rate.errors.filter((e) => !e.code.startsWith('name-') && e.code !== 'extension').map((e) => e.code)).toEqual(['sample-rate']);
+    expect(rate.errors.find((e) => e.code === 'sample-rate')!.message).toContain(`11025 Hz; the ${p.id} profile`);
   });
 });
