@@ -19,7 +19,7 @@ import {
 import { decodePcm16 } from '../src/codecs/pcm16.js';
 import { buildCanonicalWav } from '../src/wav.js';
 import { encodeAlaw } from '../src/alaw.js';
-import { ffmpegFeatures, locateFfmpeg, searchFfmpeg, type FfmpegBinary } from '../src/ffmpeg.js';
+import { encodeWithFfmpeg, ffmpegFeatures, locateFfmpeg, searchFfmpeg, type FfmpegBinary } from '../src/ffmpeg.js';
 import { BITEXACT, FFMPEG, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeSource, speechExpr } from './helpers/convert-audio.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -162,6 +162,13 @@ describe('targets that cannot be written', () => {
     await expect(encodeForProfile(s, 8000, { codec: 'mp3', container: 'wav' })).rejects.toThrow(/MP3 audio goes in an MP3 file/);
     await expect(encodeForProfile(s, 8000, { codec: 'alaw', container: 'mp3' })).rejects.toThrow(/an MP3 file holds only MP3/);
     await expect(encodeForProfile(s, 7000, { codec: 'mp3', container: 'mp3' })).rejects.toThrow(/MP3 carries only 8000, 11025/);
+  });
+});
+
+describe('encodeWithFfmpeg', () => {
+  it('an encoder that refuses its input rejects with ffmpeg\'s own reason (libgsm at 16 kHz), not a broken pipe', async () => {
+    const pcm = Buffer.alloc(16000 * 2);
+    await expect(encodeWithFfmpeg(await locateFfmpeg(), pcm, 16000, { encoder: 'libgsm', format: 'gsm' })).rejects.toThrow(/^ffmpeg could not encode with libgsm: .*8000/s);
   });
 });
 
