@@ -13,6 +13,7 @@ import { bindingsCommand } from './commands/bindings.js';
 import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { doctorCommand } from './commands/doctor.js';
+import { deskCommand } from './commands/desk.js';
 import { addColorOptions, applyJsonShorthand, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config-file.js';
 import { escapeControlChars } from './text-safe.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(callbacksCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(deskCommand());
   for (const cmd of program.commands) addColorOptions(cmd.exitOverride().showHelpAfterError('(run with --help for usage)'));
   // Hooks on the program run before every command's action.
   program.hook('preAction', (_program, command) => {

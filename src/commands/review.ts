@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { isReviewAction, REVIEW_ACTIONS, TransitionError } from '../ledger/states.js';
-import { escapeControlChars as shown } from '../text-safe.js';
+import { recordReview } from '../ledger/record-review.js';
 import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
@@ -41,38 +41,24 @@ with exit 2 and says what you can record instead.`,
     )
     .action(async (name: string, action: string, flags: ReviewFlags) => {
       if (!isReviewAction(action)) throw new UsageError(`action must be one of: ${Object.keys(REVIEW_ACTIONS).join(', ')} (got "${action}")`);
-      const to = REVIEW_ACTIONS[action];
       const { config } = await loadCliConfig(flags.config);
       const platform = cliPlatform(flags.platform, config);
       const ledger = await openCliLedger(config, flags.ledger);
       try {
-        const { version: v, changed } = ledger.recordState({
-          name,
-          ...(flags.version !== undefined ? { version: flags.version } : {}),
-          platform,
-          to,
-          actor: 'review command',
-          ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
-        });
-        const which = `${shown(v.name)} version ${v.number}${v.platformName ? ` (${shown(v.platformName)})` : ''}`;
-        if (!changed) {
-          const kept = v.reason && to === 'rejected' ? ` (reason on record: ${shown(v.reason)})` : '';
-          process.stdout.write(`${which} is already ${v.state} on ${shown(platform)}${kept}; nothing to record.\n`);
-          process.exitCode = EXIT_OK;
-          return;
-        }
-        process.stdout.write(`${which} is now ${v.state} on ${shown(platform)}.\n`);
-        if (to === 'rejected' && !flags.reason) {
-          process.stderr.write('note: no --reason given; the console\'s 审核说明 says what to change, record it so the team sees it in `promptprep status`.\n');
-        }
-        if (to === 'approved') {
-          const row = ledger.status(projectStatusQuery(config, platform)).find((r) => r.name === v.name);
-          for (const d of row?.deletable ?? []) {
-            process.stdout.write(
-              `Switch bindings to ${shown(v.platformName ?? v.name)}; then ${shown(d.platformName)} (version ${d.version}) can be deleted in the console and recorded with: promptprep review ${shown(d.platformName)} retired --version ${d.version}\n`,
-            );
-          }
-        }
+        const res = recordReview(
+          ledger,
+          {
+            name,
+            action,
+            ...(flags.version !== undefined ? { version: flags.version } : {}),
+            ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+            platform,
+            actor: 'review command',
+          },
+          projectStatusQuery(config, platform),
+        );
+        for (const line of res.lines) process.stdout.write(`${line}\n`);
+        for (const note of res.notes) process.stderr.write(`${note}\n`);
         process.exitCode = EXIT_OK;
       } catch (err) {
         if (err instanceof TransitionError) throw new UsageError(err.message);

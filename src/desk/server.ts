@@ -1,0 +1,242 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Config } from '../config.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Profile } from '../profile.js';
+import type { Logger } from '../logger.js';
+import { listen } from '../server/listen.js';
+import { isLoopbackHost } from '../server/loopback.js';
+import { LedgerChanges } from './live.js';
+import { DeskApi } from './api.js';
+import { DropError, dropFileName } from './drop.js';
+import { langFromAcceptLanguage, type Lang } from './i18n.js';
+
+/**
+ * `promptprep desk`: the review desk, a local web app over the ledger, the config and the
+ * prepared files. Every rule and message comes from the library the CLI uses (DeskApi);
+ * this module is the HTTP side: routes, the page, live updates, security headers.
+ */
+
+export interface DeskOptions {
+  config: Config;
+  profile: Profile;
+  ledger: Ledger;
+  platform: string;
+  /** The project folder relative paths are resolved against (the watch root, the output folder). */
+  cwd: string;
+  host: string;
+  port: number;
+  /** Where dropped files are converted when there is no watch inbox. */
+  outDir: string;
+  /** Where dropped sources are kept when converted here (they stay the versions' sources). */
+  dropsDir: string;
+  /** Largest dropped file accepted, in bytes. */
+  maxUploadBytes: number;
+  /** PROMPTPREP_DESK_TOKEN: required beyond loopback. */
+  token?: string;
+  logger: Logger;
+  /** How often other processes' ledger changes are looked for (ms). Default 500. */
+  pollMs?: number;
+}
+
+export interface Desk {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export class DeskSetupError extends Error {
+  override name = 'UsageError';
+}
+
+/** Bundled front end (scripts/build-desk.mjs): beside this module in dist/desk/, or in dist/desk/ beside the CLI bundle. */
+export function webAssetsDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'web'), path.join(here, 'desk', 'web'), path.join(here, '..', '..', 'dist', 'desk', 'web')];
+  const found = candidates.find((d) => existsSync(path.join(d, 'app.js')));
+  if (!found) throw new DeskSetupError(`the desk's page is not built (looked in ${candidates.join(', ')}): run \`npm run build\``);
+  return found;
+}
+
+/** No inline script, nothing from elsewhere. Styles may be inline: the waveform library draws in a shadow root with its own <style>. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export async function startDesk(o: DeskOptions): Promise<Desk> {
+  const loopback = isLoopbackHost(o.host);
+  if (!loopback && (!o.token || o.token.length < 16)) {
+    throw new DeskSetupError(
+      `the desk listens on ${o.host}, beyond this machine, and so needs PROMPTPREP_DESK_TOKEN (at least 16 characters) ${o.token ? 'longer than it is' : 'set'}; or keep it on 127.0.0.1 (the default)`,
+    );
+  }
+  const assets = webAssetsDir();
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  const changes = new LedgerChanges(o.ledger.db, o.pollMs ?? 500);
+  const api = new DeskApi(o, () => changes.changed());
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  // A state-changing request must come from the desk's own page: a browser sends Origin on
+  // every cross-site POST, and the custom header cannot be set cross-site without a CORS
+  // preflight the desk never answers.
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    const origin = req.headers.origin;
+    const host = req.headers.host;
+    if ((origin && origin !== `http://${host}` && origin !== `https://${host}`) || req.headers['x-promptprep-desk'] !== '1') {
+      await reply.code(403).send({ error: 'cross-site request refused: state changes come only from the desk\'s own page' });
+    }
+  });
+
+  if (!loopback) {
+    // Sign-in, session cookie and CSRF token: src/desk/auth.ts.
+    const { registerAuth } = await import('./auth.js');
+    await registerAuth(app, { token: o.token as string, logger: o.logger });
+  }
+
+  await app.register(fastifyStatic, { root: assets, prefix: '/assets/', index: false, cacheControl: false });
+
+  app.get('/', async (req, reply) => {
+    const lang = pageLang(req);
+    return reply.type('text/html; charset=utf-8').send(pageHtml(lang));
+  });
+
+  app.get('/api/prompts', async () => api.prompts());
+  app.get<{ Params: { name: string } }>('/api/prompts/:name', async (req, reply) => {
+    const res = api.prompt(req.params.name);
+    if (!res) return reply.code(404).send({ error: `No prompt named ${req.params.name} in the ledger.` });
+    return res;
+  });
+  app.get<{ Params: { id: string } }>('/api/versions/:id/analysis', async (req, reply) => sendResult(reply, await api.analysis(versionId(req.params.id))));
+  app.get<{ Params: { id: string }; Querystring: { buckets?: string } }>('/api/versions/:id/peaks', async (req, reply) =>
+    sendResult(reply, await api.peaks(versionId(req.params.id), Math.min(4000, Math.max(50, Number(req.query.buckets) || 800)))),
+  );
+  app.get<{ Params: { id: string } }>('/api/versions/:id/audio', async (req, reply) => api.sendPromptAudio(versionId(req.params.id), req, reply));
+  app.get<{ Params: { id: string } }>('/api/versions/:id/source', async (req, reply) => api.sendSourceAudio(versionId(req.params.id), reply));
+  app.get('/api/bindings', async () => api.bindings());
+  app.get('/api/outbox', async () => api.outbox());
+
+  app.post<{ Params: { name: string }; Body: { action?: unknown; reason?: unknown; version?: unknown } }>('/api/prompts/:name/review', async (req, reply) =>
+    sendResult(reply, api.review(req.params.name, req.body ?? {})),
+  );
+  app.post<{ Body: { names?: unknown } }>('/api/upload', async (req, reply) => sendResult(reply, await api.upload(req.body ?? {})));
+
+  await app.register(async (scope) => {
+    // The body is the file itself, streamed to disk by the handler (never buffered here).
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    scope.post('/api/drop', async (req, reply) => {
+      const declared = Number(req.headers['content-length']);
+      try {
+        const name = dropFileName(req.headers['x-file-name'] as string | undefined);
+        if (Number.isFinite(declared) && declared > o.maxUploadBytes) {
+          throw new DropError(`${name} is larger than the desk accepts (${o.maxUploadBytes} bytes; --max-upload-bytes)`, 413);
+        }
+        return await api.drop(name, req.body as NodeJS.ReadableStream & import('node:stream').Readable);
+      } catch (err) {
+        if (err instanceof DropError) {
+          // The rest of an over-long body is not read: close the connection after answering.
+          reply.header('Connection', 'close');
+          return reply.code(err.status).send({ error: err.message });
+        }
+        throw err;
+      }
+    });
+  });
+  app.get('/api/drops', async () => api.dropsList());
+
+  app.get('/api/events', (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.write('retry: 1000\n\n');
+    const unsubscribe = changes.subscribe((kind) => res.write(`event: ${kind}\ndata: {}\n\n`));
+    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.raw.on('close', () => {
+      clearInterval(beat);
+      unsubscribe();
+    });
+  });
+
+  app.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ error: 'not found' }));
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) o.logger.error({ event: 'error', err: err.message }, `desk: ${err.message}`);
+    return reply.code(status).send({ error: status === 500 ? 'internal error (see the desk\'s log)' : err.message });
+  });
+
+  await app.ready();
+  const port = await listen(app.server, { host: o.host, port: o.port, portHint: '--port <n>' });
+  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    close: () =>
+      (closing ??= (async () => {
+        changes.close();
+        // Open event streams would hold close() forever.
+        app.server.closeAllConnections?.();
+        await app.close();
+      })()),
+  };
+}
+
+function versionId(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d{1,12}$/.test(raw) || !Number.isSafeInteger(n)) throw Object.assign(new Error(`not a version id: ${raw}`), { statusCode: 400 });
+  return n;
+}
+
+async function sendResult(reply: FastifyReply, res: { status: number; body: unknown }): Promise<unknown> {
+  return reply.code(res.status).send(res.body);
+}
+
+function pageLang(req: FastifyRequest): Lang {
+  const cookie = /(?:^|;\s*)desk_lang=(en|zh-CN)(?:;|$)/.exec(req.headers.cookie ?? '')?.[1] as Lang | undefined;
+  return cookie ?? langFromAcceptLanguage(req.headers['accept-language']);
+}
+
+function pageHtml(lang: Lang): string {
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>promptprep desk</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/app.js"></script>
+</head>
+<body><div id="app"></div></body>
+</html>
+`;
+}
+
+export async function fileExists(p: string): Promise<boolean> {
+  return fs.stat(p).then((s) => s.isFile(), () => false);
+}
