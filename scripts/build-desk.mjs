@@ -5,7 +5,7 @@
  * (src/desk/server.ts) serves these files and refuses inline script (its CSP).
  * `node scripts/build-desk.mjs <dir>` builds into another dist folder.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -28,3 +28,5 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+
+copyFileSync(path.join(root, 'src', 'desk', 'web', 'icon.svg'), path.join(outdir, 'icon.svg'));

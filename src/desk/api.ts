@@ -4,20 +4,19 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BINDING_MODES, bindingsFor } from '../bindings.js';
-import { noSceneHint } from '../catalog.js';
 import { checkFile } from '../check.js';
-import { currentPromptInfo, resolvePromptInfo } from '../catalog.js';
+import { noSceneHint, resolvePromptInfo } from '../catalog.js';
 import { recordReview } from '../ledger/record-review.js';
 import type { StatusQuery, StatusRow, VersionRow } from '../ledger/ledger.js';
 import { isReviewAction, REVIEW_ACTIONS, REVIEW_STATES, TransitionError } from '../ledger/states.js';
-import { reviewCalendar } from '../commands/ledger-common.js';
+import { projectStatusQuery } from '../commands/ledger-common.js';
 import { CEC_PLATFORM } from '../platforms.js';
 import { isScene } from '../scenes.js';
-import { sendAlawPreview } from './audio-preview.js';
+import { sendAlawPreview, sendFileRange } from './audio-preview.js';
 import { computePeaks } from './peaks.js';
 import { readPromptCodes, sourceFile } from './prompt-audio.js';
 import { receiveDrop } from './drop.js';
-import type { DeskOptions } from './server.js';
+import type { DeskOptions } from './options.js';
 
 /**
  * What the desk's page reads and does, in the library's own terms: the same status rows,
@@ -41,19 +40,6 @@ export interface DropRecord {
   prompt?: string;
 }
 
-const SOURCE_TYPES: Record<string, string> = {
-  '.wav': 'audio/wav',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.flac': 'audio/flac',
-  '.m4a': 'audio/mp4',
-  '.aac': 'audio/aac',
-  '.webm': 'audio/webm',
-  '.mp4': 'video/mp4',
-};
-
 export class DeskApi {
   private readonly drops: DropRecord[] = [];
   private convertQueue: Promise<void> = Promise.resolve();
@@ -67,14 +53,9 @@ export class DeskApi {
     return this.o.ledger;
   }
 
+  /** The same query `status` runs: the config's scenes and descriptions, its overdue rule and calendar. */
   statusQuery(): StatusQuery {
-    const c = this.o.config;
-    return {
-      platform: this.o.platform,
-      overdueWorkingDays: c.review.overdueWorkingDays,
-      calendar: reviewCalendar(c),
-      promptInfo: (name, recorded) => currentPromptInfo(c.prompts, name, recorded),
-    };
+    return projectStatusQuery(this.o.config, this.o.platform);
   }
 
   private rows(): StatusRow[] {
@@ -164,7 +145,7 @@ export class DeskApi {
     if (!v) return refused(404, `no version ${id} in the ledger`);
     const read = await readPromptCodes(v);
     if ('problem' in read) return refused(404, read.problem);
-    return ok({ durationSeconds: read.codes.length / read.sampleRate, ...computePeaks(read.codes, read.sampleRate, buckets) });
+    return ok(computePeaks(read.codes, read.sampleRate, buckets, { analysis: this.o.config.analysis }));
   }
 
   async sendPromptAudio(id: number, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -175,14 +156,12 @@ export class DeskApi {
     return sendAlawPreview(req, reply, read.codes, read.sampleRate);
   }
 
-  async sendSourceAudio(id: number, reply: FastifyReply): Promise<unknown> {
+  async sendSourceAudio(id: number, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const v = this.version(id);
     const file = v ? await sourceFile(v) : null;
     if (!file) return reply.code(404).send({ error: 'the source recording of this version is not on this machine' });
-    const type = SOURCE_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    reply.header('Content-Type', type);
     // Named by the ledger (looked up by id above), never by the request.
-    return reply.sendFile(path.basename(file), path.dirname(file), { dotfiles: 'allow', cacheControl: false, contentType: false });
+    return sendFileRange(req, reply, file);
   }
 
   bindings(): unknown {

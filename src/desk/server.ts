@@ -3,10 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import type { Config } from '../config.js';
-import type { Ledger } from '../ledger/ledger.js';
-import type { Profile } from '../profile.js';
-import type { Logger } from '../logger.js';
+import type { DeskOptions } from './options.js';
 import { listen } from '../server/listen.js';
 import { isLoopbackHost } from '../server/loopback.js';
 import { LedgerChanges } from './live.js';
@@ -20,27 +17,7 @@ import { langFromAcceptLanguage, type Lang } from './i18n.js';
  * this module is the HTTP side: routes, the page, live updates, security headers.
  */
 
-export interface DeskOptions {
-  config: Config;
-  profile: Profile;
-  ledger: Ledger;
-  platform: string;
-  /** The project folder relative paths are resolved against (the watch root, the output folder). */
-  cwd: string;
-  host: string;
-  port: number;
-  /** Where dropped files are converted when there is no watch inbox. */
-  outDir: string;
-  /** Where dropped sources are kept when converted here (they stay the versions' sources). */
-  dropsDir: string;
-  /** Largest dropped file accepted, in bytes. */
-  maxUploadBytes: number;
-  /** PROMPTPREP_DESK_TOKEN: required beyond loopback. */
-  token?: string;
-  logger: Logger;
-  /** How often other processes' ledger changes are looked for (ms). Default 500. */
-  pollMs?: number;
-}
+export type { DeskOptions };
 
 export interface Desk {
   url: string;
@@ -115,6 +92,7 @@ export async function startDesk(o: DeskOptions): Promise<Desk> {
   }
 
   await app.register(fastifyStatic, { root: assets, prefix: '/assets/', index: false, cacheControl: false });
+  app.get('/favicon.ico', async (_req, reply) => reply.redirect('/assets/icon.svg', 301));
 
   app.get('/', async (req, reply) => {
     const lang = pageLang(req);
@@ -132,7 +110,7 @@ export async function startDesk(o: DeskOptions): Promise<Desk> {
     sendResult(reply, await api.peaks(versionId(req.params.id), Math.min(4000, Math.max(50, Number(req.query.buckets) || 800)))),
   );
   app.get<{ Params: { id: string } }>('/api/versions/:id/audio', async (req, reply) => api.sendPromptAudio(versionId(req.params.id), req, reply));
-  app.get<{ Params: { id: string } }>('/api/versions/:id/source', async (req, reply) => api.sendSourceAudio(versionId(req.params.id), reply));
+  app.get<{ Params: { id: string } }>('/api/versions/:id/source', async (req, reply) => api.sendSourceAudio(versionId(req.params.id), req, reply));
   app.get('/api/bindings', async () => api.bindings());
   app.get('/api/outbox', async () => api.outbox());
 
@@ -229,6 +207,7 @@ function pageHtml(lang: Lang): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>promptprep desk</title>
+<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>

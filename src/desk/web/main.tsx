@@ -216,7 +216,7 @@ function App() {
                   <tr>
                     <th onClick={() => sortBy('name')} class="sortable">{t(lang, 'name')}{arrow('name')}</th>
                     <th onClick={() => sortBy('scene')} class="sortable">{t(lang, 'scene')}{arrow('scene')}</th>
-                    <th>{t(lang, 'description')}</th>
+                    <th class="desc-h">{t(lang, 'description')}</th>
                     <th onClick={() => sortBy('version')} class="sortable num">{t(lang, 'version')}{arrow('version')}</th>
                     <th onClick={() => sortBy('state')} class="sortable">{t(lang, 'state')}{arrow('state')}</th>
                     <th onClick={() => sortBy('since')} class="sortable">{t(lang, 'since')}{arrow('since')}</th>
