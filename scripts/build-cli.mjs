@@ -61,8 +61,8 @@ await build({
   // native addon; ffmpeg-static's answer is a path inside its own folder, and it is
   // optional; pino starts worker threads from its own files; zod (three quarters of a
   // megabyte) is needed only when there is a config file.
-  // fastify and @fastify/static serve only `desk`, loaded when it runs.
-  external: ['better-sqlite3', 'ffmpeg-static', 'pino', 'pino-pretty', 'zod', 'fastify', '@fastify/static'],
+  // fastify and its plugins serve only `desk`, loaded when it runs.
+  external: ['better-sqlite3', 'ffmpeg-static', 'pino', 'pino-pretty', 'zod', 'fastify', '@fastify/static', '@fastify/cookie', 'fastify-plugin'],
   // fluent-ffmpeg is bundled too (loading its 15 CommonJS files cost ~8 ms before every
   // first decode). Its index.js only picks lib/ or a coverage build, so go to lib/ directly.
   alias: { 'fluent-ffmpeg': 'fluent-ffmpeg/lib/fluent-ffmpeg.js' },

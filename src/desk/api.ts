@@ -43,6 +43,8 @@ export interface DropRecord {
 export class DeskApi {
   private readonly drops: DropRecord[] = [];
   private convertQueue: Promise<void> = Promise.resolve();
+  /** While dropped files wait in the watch inbox: how often to look whether watch took them. */
+  private inboxTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly o: DeskOptions,
@@ -269,6 +271,7 @@ export class DeskApi {
     if (inbox) {
       const got = await receiveDrop(body, inbox, name, this.o.maxUploadBytes);
       const rec = this.note({ id, name, bytes: got.bytes, at: new Date().toISOString(), state: 'queued', message: `in ${path.relative(this.o.cwd, inbox) || '.'}/, waiting for watch` });
+      this.inboxTimer ??= setInterval(() => void this.followInbox(inbox), 1000);
       return ok(rec);
     }
     // Kept as the version's source (so the page can play it), under the project's own folder.
@@ -278,6 +281,43 @@ export class DeskApi {
     // One conversion at a time: a drop of many files must not start an ffmpeg each.
     this.convertQueue = this.convertQueue.then(() => this.convertDrop(rec, got.path)).catch(() => undefined);
     return ok(rec);
+  }
+
+  /**
+   * What watch made of the files dropped into its inbox: rejected (its note beside the
+   * file in rejected/ says why) or taken (gone from the inbox; its row arrives through
+   * the ledger).
+   */
+  private async followInbox(inbox: string): Promise<void> {
+    const waiting = this.drops.filter((d) => d.state === 'queued');
+    if (waiting.length === 0) {
+      this.stopFollowing();
+      return;
+    }
+    const rejected = path.join(path.dirname(inbox), 'rejected');
+    let changed = false;
+    for (const d of waiting) {
+      const note = await fs.readFile(path.join(rejected, `${d.name}.reason.json`), 'utf8').then((t) => JSON.parse(t) as { rejectedAt?: string; errors?: { code: string; message: string }[] }, () => null);
+      if (note && (note.rejectedAt ?? '') >= d.at) {
+        d.state = 'failed';
+        d.message = (note.errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ') || 'rejected by watch';
+        changed = true;
+      } else if (!(await fs.stat(path.join(inbox, d.name)).then(() => true, () => false)) && !note) {
+        d.state = 'converted';
+        d.message = 'taken by watch';
+        changed = true;
+      }
+    }
+    if (changed) this.changed('drops');
+  }
+
+  private stopFollowing(): void {
+    if (this.inboxTimer) clearInterval(this.inboxTimer);
+    this.inboxTimer = null;
+  }
+
+  close(): void {
+    this.stopFollowing();
   }
 
   private note(rec: DropRecord): DropRecord {

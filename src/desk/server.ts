@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyStatic from '@fastify/static';
 import type { DeskOptions } from './options.js';
 import { listen } from '../server/listen.js';
-import { isLoopbackHost } from '../server/loopback.js';
+import { deskAccess, DESK_TOKEN_ENV, registerAuth, SIGNIN_PATH, SIGNOUT_PATH } from './auth.js';
 import { LedgerChanges } from './live.js';
 import { DeskApi } from './api.js';
 import { DropError, dropFileName } from './drop.js';
@@ -25,6 +25,7 @@ export interface Desk {
   close(): Promise<void>;
 }
 
+/** The desk cannot start as asked (exit 2, like any usage error). */
 export class DeskSetupError extends Error {
   override name = 'UsageError';
 }
@@ -53,21 +54,19 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export async function startDesk(o: DeskOptions): Promise<Desk> {
-  const loopback = isLoopbackHost(o.host);
-  if (!loopback && (!o.token || o.token.length < 16)) {
-    throw new DeskSetupError(
-      `the desk listens on ${o.host}, beyond this machine, and so needs PROMPTPREP_DESK_TOKEN (at least 16 characters) ${o.token ? 'longer than it is' : 'set'}; or keep it on 127.0.0.1 (the default)`,
-    );
-  }
+  // Beyond loopback (or with a token set, e.g. behind a reverse proxy): sign-in and sessions.
+  const access = deskAccess(o.host, o.token ? { [DESK_TOKEN_ENV]: o.token } : {});
   const assets = webAssetsDir();
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
   const changes = new LedgerChanges(o.ledger.db, o.pollMs ?? 500);
   const api = new DeskApi(o, () => changes.changed());
 
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    // A route with a stricter policy of its own (the sign-in page) keeps it.
+    if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" on form posts, which the origin checks must refuse.
+    reply.header('Referrer-Policy', 'same-origin');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     return payload;
@@ -78,6 +77,9 @@ export async function startDesk(o: DeskOptions): Promise<Desk> {
   // preflight the desk never answers.
   app.addHook('preHandler', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') return;
+    const p = req.url.split('?')[0];
+    // The sign-in form is a plain form post (no script, no custom header); auth.ts checks its origin.
+    if (p === SIGNIN_PATH || p === SIGNOUT_PATH) return;
     const origin = req.headers.origin;
     const host = req.headers.host;
     if ((origin && origin !== `http://${host}` && origin !== `https://${host}`) || req.headers['x-promptprep-desk'] !== '1') {
@@ -85,11 +87,8 @@ export async function startDesk(o: DeskOptions): Promise<Desk> {
     }
   });
 
-  if (!loopback) {
-    // Sign-in, session cookie and CSRF token: src/desk/auth.ts.
-    const { registerAuth } = await import('./auth.js');
-    await registerAuth(app, { token: o.token as string, logger: o.logger });
-  }
+  // Sign-in, session cookie and CSRF token (src/desk/auth.ts), before every route.
+  if (access.mode === 'token') await registerAuth(app, { token: access.token, logger: o.logger });
 
   await app.register(fastifyStatic, { root: assets, prefix: '/assets/', index: false, cacheControl: false });
   app.get('/favicon.ico', async (_req, reply) => reply.redirect('/assets/icon.svg', 301));
@@ -178,6 +177,7 @@ export async function startDesk(o: DeskOptions): Promise<Desk> {
     close: () =>
       (closing ??= (async () => {
         changes.close();
+        api.close();
         // Open event streams would hold close() forever.
         app.server.closeAllConnections?.();
         await app.close();
