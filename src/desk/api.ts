@@ -330,7 +330,7 @@ export class DeskApi {
   private async convertDrop(rec: DropRecord, file: string): Promise<void> {
     const c = this.o.config;
     try {
-      const [{ convertFiles }, { recordConversions }] = await Promise.all([import('../convert.js'), import('../ledger/project.js')]);
+      const [{ convertFiles }, { recordConversions }] = await Promise.all([import('../convert/index.js'), import('../ledger/project.js')]);
       const report = await convertFiles([file], {
         outDir: this.o.outDir,
         profile: this.o.profile,
