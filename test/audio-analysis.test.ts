@@ -118,6 +118,21 @@ describe('analyzeSamples and analyzeCodes against the definition', () => {
     expect(analyzeCodes(codes, ALAW_DECODE, 8000, defaultAnalysisOptions)).toStrictEqual(want);
   });
 
+  it('analyzeCodes stays exact call after call: lengths up and down, more frames than it keeps work space for, one frame of millions of full-scale codes', () => {
+    // Its partial sums are exact only while every sum stays below 2^53: 8,000,000 codes at
+    // full scale in one frame (a 400 MHz "rate") is 8.3e15, near the bound, and must still match.
+    const loud = new Uint8Array(8_000_000).fill(encodeAlaw(Int16Array.of(32767))[0] as number);
+    for (const [codes, rate] of [
+      [randomCodes(48_003, 1), 8000],
+      [randomCodes(70_001, 2), 50], // 70,001 one-sample frames
+      [randomCodes(321, 3), 8000],
+      [loud, 400_000_000],
+      [randomCodes(1_607, 4), 8000],
+    ] as const) {
+      expect(analyzeCodes(codes, ALAW_DECODE, rate, defaultAnalysisOptions)).toStrictEqual(reference(decodeAlaw(codes), rate, defaultAnalysisOptions));
+    }
+  });
+
   it('16-bit samples that A-law cannot express (analyzeSamples alone)', () => {
     const samples = speechLike(2.01, 8000);
     samples[100] = -32768;
