@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { defaultAnalysisOptions, fmtDb, type AnalysisOptions, type AudioStats } from './audio-analysis.js';
 import { analyzeWavData, durationFindings, judgeHeaderless, judgeMp3, profileLabel, wavFormatErrors, wavSampleCount, wavSeconds } from './codecs/judge.js';
@@ -45,53 +45,118 @@ const CONVERT_HINT = 'Convert it with `promptprep convert`.';
 
 /** Check one file on disk against the profile. Never throws for a bad file: every problem is a finding. */
 export async function checkFile(filePath: string, options: CheckOptions = {}): Promise<FileCheck> {
+  return checkFileSync(filePath, options, new ReadBuffer()) ?? checkLargeFile(filePath, options);
+}
+
+/** One growing buffer the whole-file reads of a run share, so a file read allocates nothing. */
+class ReadBuffer {
+  bytes = Buffer.allocUnsafe(64 * 1024);
+  fit(length: number): Buffer {
+    if (this.bytes.length < length) this.bytes = Buffer.allocUnsafe(Math.max(length, this.bytes.length * 2));
+    return this.bytes;
+  }
+}
+
+/**
+ * The check of a file up to WHOLE_READ_LIMIT, read whole with synchronous calls (open,
+ * fstat, read, close): for the small files prompts are, these cost a fraction of the
+ * same calls made asynchronously, and the judging after them is CPU work anyway.
+ * Opened non-blocking, so a FIFO given a prompt's name is reported, never waited on.
+ * Returns null for a larger file: that one is judged from its chunk headers (checkLargeFile).
+ */
+function checkFileSync(filePath: string, options: CheckOptions, buffer: ReadBuffer): FileCheck | null {
   const profile = options.profile ?? huaweiPrivateNumber;
   const errors: Finding[] = [...validateFileName(path.basename(filePath), profile)];
-  let stat;
+  let fd: number;
   try {
-    stat = await fs.stat(filePath);
+    fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     errors.push(finding('unreadable', describeFsError(err, filePath)));
-    return finish(filePath, errors, [], options);
-  }
-  if (stat.isDirectory()) {
-    errors.push(finding('unreadable', `"${filePath}" is a directory, not an audio file.`));
-    return finish(filePath, errors, [], options);
-  }
-  if (!stat.isFile()) {
-    errors.push(finding('unreadable', `"${filePath}" is not a regular file (a device, pipe or socket); only regular files can be uploaded.`));
     return finish(filePath, errors, [], options);
   }
   let body: ReturnType<typeof checkWavBytes>;
   try {
-    body = await judgeOnDisk(filePath, stat.size, { ...options, profile });
+    const stat = fstatSync(fd);
+    const kind = notAFile(stat, filePath);
+    if (kind) {
+      errors.push(kind);
+      return finish(filePath, errors, [], options);
+    }
+    if (stat.size > WHOLE_READ_LIMIT) return null;
+    const bytes = buffer.fit(stat.size);
+    let off = 0;
+    while (off < stat.size) {
+      const n = readSync(fd, bytes, off, stat.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    // A file that shrank while it was read is judged as the header prefix of its stat size.
+    body = checkWavBytes(bytes.subarray(0, off), stat.size, { ...options, profile });
+  } catch (err) {
+    errors.push(finding('unreadable', describeFsError(err, filePath)));
+    return finish(filePath, errors, [], options);
+  } finally {
+    closeSync(fd);
+  }
+  return judged(filePath, errors, body, options, profile);
+}
+
+/** A file over WHOLE_READ_LIMIT: judged from its chunk headers, walked from disk. */
+async function checkLargeFile(filePath: string, options: CheckOptions): Promise<FileCheck> {
+  const profile = options.profile ?? huaweiPrivateNumber;
+  const errors: Finding[] = [...validateFileName(path.basename(filePath), profile)];
+  let body: ReturnType<typeof checkWavBytes>;
+  try {
+    const handle = await fs.open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stat = await handle.stat();
+      const kind = notAFile(stat, filePath);
+      if (kind) {
+        errors.push(kind);
+        return finish(filePath, errors, [], options);
+      }
+      // A headerless or MP3 file this large is judged by its size and first bytes.
+      body =
+        profile.container !== 'wav'
+          ? checkWavBytes(await readHead(handle, HEAD_BYTES), stat.size, { ...options, profile })
+          : judgeWav(await readWavInfo(handle, stat.size), null, { ...options, profile });
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     errors.push(finding('unreadable', describeFsError(err, filePath)));
     return finish(filePath, errors, [], options);
   }
-  // Not a WAV at all: a new name would only hide that, so the name findings say convert.
-  const nameErrors = body.errors.some((e) => e.code === 'not-wav' || e.code === 'container') ? validateFileName(path.basename(filePath), profile, 'convert') : errors;
-  return finish(filePath, [...nameErrors, ...body.errors], body.warnings, options, body.stats);
+  return judged(filePath, errors, body, options, profile);
 }
 
-async function judgeOnDisk(filePath: string, size: number, options: CheckOptions): Promise<ReturnType<typeof checkWavBytes>> {
-  if (size === 0) return checkWavBytes(new Uint8Array(0), 0, options);
-  const handle = await fs.open(filePath, 'r');
-  try {
-    if (size <= WHOLE_READ_LIMIT) {
-      const bytes = await readAll(handle, size);
-      return checkWavBytes(bytes, size, options);
-    }
-    // A headerless or MP3 file this large is judged by its size and first bytes.
-    if ((options.profile ?? huaweiPrivateNumber).container !== 'wav') return checkWavBytes(await readAll(handle, HEAD_BYTES), size, options);
-    return judgeWav(await readWavInfo(handle, size), null, options);
-  } finally {
-    await handle.close();
+function notAFile(stat: Stats, filePath: string): Finding | null {
+  if (stat.isDirectory()) return finding('unreadable', `"${filePath}" is a directory, not an audio file.`);
+  if (!stat.isFile()) {
+    return finding('unreadable', `"${filePath}" is not a regular file (a device, pipe or socket); only regular files can be uploaded.`);
   }
+  return null;
+}
+
+function judged(filePath: string, nameErrors: Finding[], body: ReturnType<typeof checkWavBytes>, options: CheckOptions, profile: Profile): FileCheck {
+  // Not a WAV at all: a new name would only hide that, so the name findings say convert.
+  const names = body.errors.some((e) => e.code === 'not-wav' || e.code === 'container') ? validateFileName(path.basename(filePath), profile, 'convert') : nameErrors;
+  return finish(filePath, [...names, ...body.errors], body.warnings, options, body.stats);
 }
 
 /** Bytes of a large headerless or MP3 file read for its judgement. */
 const HEAD_BYTES = 64 * 1024;
+
+async function readHead(handle: fs.FileHandle, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let off = 0;
+  while (off < length) {
+    const { bytesRead } = await handle.read(buf, off, length - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return buf.subarray(0, off);
+}
 
 /**
  * Judge a file's bytes (the whole file, or a prefix of a file of `fileSize` bytes) in the
@@ -346,23 +411,10 @@ function finish(filePath: string, errors: Finding[], warnings: Finding[], option
   return stats ? { path: filePath, ok, errors, warnings, stats } : { path: filePath, ok, errors, warnings };
 }
 
-async function readAll(handle: fs.FileHandle, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  let off = 0;
-  while (off < length) {
-    const { bytesRead } = await handle.read(buf, off, length - off, off);
-    if (bytesRead === 0) break;
-    off += bytesRead;
-  }
-  return off === length ? buf : buf.subarray(0, off);
-}
-
 export interface CheckFilesOptions extends CheckOptions {
   shard?: Shard;
   /** Scene per file (e.g. from the config's prompt names); `scene` applies when this gives none. */
   sceneFor?: (filePath: string) => Scene | undefined;
-  /** Files checked at once (I/O overlap only; checking is in-process). Default 16. */
-  concurrency?: number;
 }
 
 export interface CheckSummary {
@@ -396,33 +448,29 @@ export async function* checkFilesEach(inputs: string[], options: CheckFilesOptio
   const entries = (await walkInputs(inputs, { suspiciousDirExtension: profile.extension })).filter((e) =>
     inShard(e.path, options.shard),
   );
-  const checkEntry = async (entry: (typeof entries)[number]): Promise<FileCheck> => {
+  const buffer = new ReadBuffer();
+  let sliceStart = performance.now();
+  for (const entry of entries) {
     if (entry.problem) {
       // A folder's name is not a prompt name: judge it only when it could be a file.
       const isDir = await fs.stat(entry.path).then((s) => s.isDirectory()).catch(() => false);
       const errors = [...(isDir ? [] : validateFileName(path.basename(entry.path), profile)), finding('unreadable', entry.problem)];
-      return finish(entry.path, errors, [], options);
+      yield finish(entry.path, errors, [], options);
+      continue;
     }
     const scene = options.sceneFor?.(entry.path) ?? options.scene;
-    return checkFile(entry.path, { ...options, profile, ...(scene ? { scene } : {}) });
-  };
-  // Up to `concurrency` checks in flight, handed out in order.
-  const inFlight: Promise<FileCheck>[] = [];
-  let next = 0;
-  const startNext = (): void => {
-    const entry = entries[next++];
-    if (!entry) return;
-    const check = checkEntry(entry);
-    check.catch(() => undefined); // rethrown where it is awaited, in order
-    inFlight.push(check);
-  };
-  for (let i = 0; i < Math.max(1, options.concurrency ?? 16); i++) startNext();
-  while (inFlight.length > 0) {
-    const file = await (inFlight.shift() as Promise<FileCheck>);
-    startNext();
-    yield file;
+    const fileOptions = { ...options, profile, ...(scene ? { scene } : {}) };
+    yield checkFileSync(entry.path, fileOptions, buffer) ?? (await checkLargeFile(entry.path, fileOptions));
+    // The reads are synchronous: give timers, signals and the report's writes a turn now and then.
+    if (performance.now() - sliceStart > EVENT_LOOP_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
   }
 }
+
+/** How long checkFilesEach works synchronously before it lets the event loop run. */
+const EVENT_LOOP_SLICE_MS = 20;
 
 /** Count passes, failures and warnings. */
 export function summarize(files: Iterable<FileCheck>, into: CheckSummary = { total: 0, passed: 0, failed: 0, warnings: 0 }): CheckSummary {
