@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readdirSync, readFileSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,6 +18,10 @@ import { target, type Bench, type BenchContext, type BenchResult } from './lib/t
  *
  * Issue #12.1: files of ~250,000 empty chunks and a 1 GB file are checked with memory
  * flat in file count and size (the JSON report written as the CLI writes it).
+ *
+ * Issue #14: checkFiles over 10,000 valid 4 s prompts within 2x of a plain synchronous read
+ * of the same files (readdirSync + readFileSync each), medians of interleaved runs.
+ * BENCH_CHECK_QUICK=1 runs only that comparison, on 2,000 files: for iterating.
  */
 
 const TARGET_RATIO = 50;
@@ -40,8 +44,11 @@ async function probe(ffprobe: string, file: string): Promise<void> {
 
 const bench: Bench = {
   name: 'check',
-  title: 'check: checkFiles() vs one ffprobe process per file',
+  title: 'check: checkFiles() vs a plain synchronous read, and vs one ffprobe process per file',
   async run({ workDir, log }) {
+    const reference = await plainReadPhase(workDir, log);
+    if (process.env.BENCH_CHECK_QUICK === '1') return reference;
+    log('');
     const fileCount = envInt('BENCH_CHECK_FILES', 2000);
     const sampleCount = Math.min(fileCount, envInt('BENCH_FFPROBE_SAMPLE', 200));
     const runs = envInt('BENCH_CHECK_RUNS', 3);
@@ -100,7 +107,7 @@ const bench: Bench = {
 
     const fps = (perFileUs: number): string => `${int(1e6 / perFileUs)} files/s`;
     log(`fixture:     ${int(fileCount)} valid canonical prompts (${DISTINCT_CLIPS} distinct A-law 8 kHz clips, 2-4 s), ${mib(totalBytes)}, written in ${int(gen.ms)} ms`);
-    log(`measured:    checkFiles([dir]) in-process (walk, read, parse, level analysis straight from the A-law codes; default concurrency 16)`);
+    log(`measured:    checkFiles([dir]) in-process (walk, read, parse, level analysis straight from the A-law codes)`);
     log(`             median of ${runs} run(s) after a ${warmupCount}-file warm-up; runs: ${checkMs.map((m) => `${fixed(m, 1)} ms`).join(', ')}`);
     log(`             per file ${us(checkPerFileUs)}   ${fps(checkPerFileUs)}   total ${fixed(checkTotalMs, 1)} ms`);
     log(`             peak RSS during checkFiles ${mib(peakRss)} (baseline ${mib(baselineRss)}, +${mib(Math.max(0, peakRss - baselineRss))})`);
@@ -116,6 +123,7 @@ const bench: Bench = {
 
     return {
       targets: [
+        ...reference.targets,
         ...chunks.targets,
         target({
           description: `sequential ffprobe per-file cost >= ${TARGET_RATIO}x checkFiles per-file cost`,
@@ -147,11 +155,131 @@ const bench: Bench = {
         ffprobe_par_files_per_s: 1e6 / parPerFileUs,
         ratio_sequential: seqRatio,
         ratio_parallel: parRatio,
+        ...reference.metrics,
         ...chunks.metrics,
       },
     };
   },
 };
+
+/** Issue #14: checkFiles at most this many times the plain synchronous read of the same files. */
+const MAX_PLAIN_READ_RATIO = 2;
+
+/** Every file of `dir` read whole with readFileSync, as the simplest script would: the floor for reading the bytes. */
+function plainRead(dir: string): number {
+  let bytes = 0;
+  for (const name of readdirSync(dir)) bytes += readFileSync(path.join(dir, name)).length;
+  return bytes;
+}
+
+/**
+ * The same bytes read with the bare calls (open, fstat, read, close) into one reused
+ * buffer: no allocation a file. The floor of reading them in Node, printed beside the target.
+ */
+function bareRead(dir: string): number {
+  let bytes = 0;
+  let buf = Buffer.allocUnsafe(1 << 16);
+  for (const name of readdirSync(dir)) {
+    const fd = openSync(path.join(dir, name), 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (buf.length < size) buf = Buffer.allocUnsafe(size);
+      bytes += readSync(fd, buf, 0, size, 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return bytes;
+}
+
+/** Wall and CPU (user + system, all threads of this process) time of one run. */
+async function timeCpu<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const t = await time(fn);
+  const used = process.cpuUsage(cpu);
+  return { value: t.value, ms: t.ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function plainReadPhase(workDir: string, log: BenchContext['log']): Promise<BenchResult> {
+  const quick = process.env.BENCH_CHECK_QUICK === '1';
+  const fileCount = envInt('BENCH_CHECK_REF_FILES', quick ? 2000 : 10_000);
+  const runs = envInt('BENCH_CHECK_REF_RUNS', quick ? 3 : 5);
+  const dir = path.join(workDir, 'prompts-4s');
+  await fs.mkdir(dir, { recursive: true });
+  const clips = Array.from({ length: DISTINCT_CLIPS }, (_, i) => canonicalAlawPrompt(synthSpeechLike(4, 3000 + i)));
+  const names = Array.from({ length: fileCount }, (_, i) => `prompt_${String(i).padStart(5, '0')}.wav`);
+  const gen = await time(() => mapLimit(names, 32, (n, i) => fs.writeFile(path.join(dir, n), clips[i % DISTINCT_CLIPS] as Buffer)));
+  const totalBytes = fileCount * (clips[0] as Buffer).length;
+
+  // Warm-up: both read every file once (page cache, code compiled), and the fixture is checked clean.
+  const expectBytes = plainRead(dir);
+  if (expectBytes !== totalBytes) throw new Error(`plain read saw ${expectBytes} bytes, expected ${totalBytes}`);
+  const clean = (await checkFiles([dir])).summary;
+  if (clean.total !== fileCount || clean.passed !== fileCount || clean.warnings !== 0) {
+    throw new Error(`4 s prompts: expected ${fileCount} clean passes, got ${JSON.stringify(clean)}`);
+  }
+  // Interleaved, and in alternating order, so drift in the machine's load hits both alike.
+  const plain: { ms: number; cpuMs: number }[] = [];
+  const bare: { ms: number; cpuMs: number }[] = [];
+  const ours: { ms: number; cpuMs: number }[] = [];
+  for (let r = 0; r < runs; r++) {
+    const doPlain = async (): Promise<void> => {
+      plain.push(await timeCpu(() => plainRead(dir)));
+      bare.push(await timeCpu(() => bareRead(dir)));
+    };
+    const doOurs = async (): Promise<void> => {
+      const t = await timeCpu(() => checkFiles([dir]));
+      if (t.value.summary.passed !== fileCount) throw new Error(`checkFiles run ${r + 1}: ${JSON.stringify(t.value.summary)}`);
+      ours.push(t);
+    };
+    if (r % 2 === 0) {
+      await doPlain();
+      await doOurs();
+    } else {
+      await doOurs();
+      await doPlain();
+    }
+  }
+  const plainMs = median(plain.map((p) => p.ms));
+  const oursMs = median(ours.map((p) => p.ms));
+  const plainCpu = median(plain.map((p) => p.cpuMs));
+  const oursCpu = median(ours.map((p) => p.cpuMs));
+  const bareMs = median(bare.map((p) => p.ms));
+  const bareCpu = median(bare.map((p) => p.cpuMs));
+  const wallRatio = oursMs / plainMs;
+  const cpuRatio = oursCpu / plainCpu;
+  const list = (xs: { ms: number }[]): string => xs.map((x) => `${int(x.ms)}`).join(', ');
+  log(`reference:   ${int(fileCount)} valid 4 s prompts (${DISTINCT_CLIPS} distinct clips), ${mib(totalBytes)}, written in ${int(gen.ms)} ms`);
+  log(`             plain synchronous read (readdirSync, then readFileSync each file): median ${int(plainMs)} ms wall, ${int(plainCpu)} ms CPU; runs ${list(plain)} ms`);
+  log(`             bare calls (open, fstat, read, close) into one reused buffer, not judged: median ${int(bareMs)} ms wall, ${int(bareCpu)} ms CPU; runs ${list(bare)} ms`);
+  log(`measured:    checkFiles([dir]) (walk, read, judge, level analysis): median ${int(oursMs)} ms wall, ${int(oursCpu)} ms CPU, ${int((fileCount * 1000) / oursMs)} files/s; runs ${list(ours)} ms`);
+  log(`ratio:       checkFiles / plain read: wall ${ratio(wallRatio)}, CPU ${ratio(cpuRatio)} (medians of ${runs} interleaved runs; CPU is steadier on a shared machine)`);
+  log(`             checkFiles / bare calls: wall ${ratio(oursMs / bareMs)}, CPU ${ratio(oursCpu / bareCpu)}`);
+  return {
+    targets: [
+      target({
+        description: `checkFiles over ${int(fileCount)} 4 s prompts <= ${MAX_PLAIN_READ_RATIO}x a plain synchronous read of the same files (wall, medians)`,
+        metric: 'ref_ratio_wall',
+        kind: 'max',
+        threshold: MAX_PLAIN_READ_RATIO,
+        actual: wallRatio,
+      }),
+    ],
+    metrics: {
+      ref_files: fileCount,
+      ref_bytes: totalBytes,
+      ref_runs: runs,
+      ref_plain_ms_median: plainMs,
+      ref_plain_cpu_ms_median: plainCpu,
+      ref_bare_ms_median: bareMs,
+      ref_bare_cpu_ms_median: bareCpu,
+      ref_check_ms_median: oursMs,
+      ref_check_cpu_ms_median: oursCpu,
+      ref_ratio_wall: wallRatio,
+      ref_ratio_cpu: cpuRatio,
+    },
+  };
+}
 
 /** The issue's file: a valid prompt, then empty 8-byte chunks up to 1,999,998 bytes (~250,000 of them). */
 const MANY_CHUNKS_BYTES = 1_999_998;
