@@ -58,6 +58,15 @@ export const WatchConfigSchema = z
     pollIntervalMs: z.number().int().positive().default(1000),
     /** Sources converted together in one round (several share each ffmpeg process). */
     batchSize: z.number().int().positive().default(64),
+    /**
+     * Several platforms from one inbox: profile ids, each with its own ready/<id>/ folder.
+     * The first one's versions are archived and recorded in the ledger.
+     */
+    targets: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((ids) => new Set(ids).size === ids.length, { message: 'names a profile twice; name each target once' })
+      .optional(),
   })
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;

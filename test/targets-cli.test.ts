@@ -156,3 +156,46 @@ describe('convert for several platforms in one run', () => {
     }
   });
 });
+
+describe('watch with targets', () => {
+  it('one inbox, a ready folder per target in its layout; a source one target refuses is rejected', async () => {
+    const project = p('watch-project');
+    const root = path.join(project, 'watch');
+    await fs.mkdir(path.join(root, 'inbox'), { recursive: true });
+    await fs.writeFile(path.join(project, 'cfg.json'), JSON.stringify({ watch: { targets: ['huawei-privatenumber', 'asterisk', 'amazon-connect'] } }));
+    await fs.copyFile(path.join(SOURCES, 'welcome.mp3'), path.join(root, 'inbox', 'welcome.mp3'));
+    // Amazon Connect and Asterisk take the space; Huawei does not.
+    await fs.copyFile(path.join(SOURCES, 'wait voice.m4a'), path.join(root, 'inbox', 'wait voice.m4a'));
+    const res = await runCli(['watch', root, '--once', '--stable-ms', '0', '--config', 'cfg.json', '--no-ledger'], { cwd: project, timeoutMs: 60_000 });
+    expect(res.stderr).not.toMatch(STACK_LINE);
+    expect(res.code, res.stderr).toBe(1);
+    const files = (await listTree(root)).filter((f) => !f.endsWith('/') && !f.includes('.promptprep'));
+    expect(files).toEqual([
+      'archive/welcome.v1.mp3',
+      'ready/amazon-connect/welcome.wav',
+      'ready/asterisk/sounds/en/welcome.wav',
+      'ready/huawei-privatenumber/welcome.wav',
+      'rejected/wait voice.m4a',
+      'rejected/wait voice.m4a.reason.json',
+      'rejected/wait voice.m4a.reason.txt',
+    ]);
+    const reason = JSON.parse(await fs.readFile(path.join(root, 'rejected', 'wait voice.m4a.reason.json'), 'utf8')) as { errors: { code: string; message: string }[] };
+    expect(reason.errors.map((e) => e.code)).toEqual(['name-charset']);
+    // Each ready folder holds what its own platform's codec is (A-law, 16-bit PCM, µ-law).
+    const tag = async (f: string): Promise<number> => (await fs.readFile(path.join(root, f))).readUInt16LE(20);
+    expect(await Promise.all(files.filter((f) => f.startsWith('ready/')).map(tag))).toEqual([7, 1, 6]);
+  });
+
+  it('validates watch.targets: an unknown profile id is a usage error naming the key', async () => {
+    const project = p('watch-bad');
+    await fs.mkdir(project, { recursive: true });
+    await fs.writeFile(path.join(project, 'cfg.json'), JSON.stringify({ watch: { targets: ['huawei-privatenumber', 'asterix'] } }));
+    const res = await runCli(['watch', 'w', '--once', '--config', 'cfg.json'], { cwd: project });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/watch\.targets: Unknown profile "asterix"\. Did you mean "asterisk"\?/);
+    await fs.writeFile(path.join(project, 'cfg.json'), JSON.stringify({ watch: { targets: ['asterisk', 'asterisk'] } }));
+    const twice = await runCli(['watch', 'w', '--once', '--config', 'cfg.json'], { cwd: project });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/watch\.targets.*names a profile twice/);
+  });
+});

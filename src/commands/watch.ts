@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo, sceneFromFolder } from '../catalog.js';
+import { getProfile, type Profile } from '../profile.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { CecUploads } from '../cec/watch-uploads.js';
 import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
@@ -118,6 +119,13 @@ stopped when started again.`,
         }
       }
       const prompts = config.prompts;
+      // watch.targets: profile ids, each known (a typo is a usage error naming the key).
+      let targets: Profile[] | undefined;
+      try {
+        targets = w.targets?.map((id) => getProfile(id));
+      } catch (err) {
+        throw new UsageError(`watch.targets: ${(err as Error).message}`);
+      }
       let summary;
       try {
         summary = await runWatch({
@@ -145,6 +153,7 @@ stopped when started again.`,
           },
           root: root ?? w.root,
           profile,
+          ...(targets ? { targets } : {}),
           rename: flags.rename ?? c.rename,
           stableMs: flags.stableMs ?? w.stableMs,
           scanIntervalMs: w.scanIntervalMs,
@@ -155,7 +164,7 @@ stopped when started again.`,
           signal: controller.signal,
           logger,
           convert: {
-            maxBytes: flags.maxBytes ?? config.maxBytes ?? profile.maxBytes,
+            maxBytes: flags.maxBytes ?? config.maxBytes ?? (targets ? undefined : profile.maxBytes),
             onOversize: flags.onOversize ?? c.onOversize,
             normalize: flags.normalize ?? c.normalize,
             trimSilence: flags.trimSilence ?? c.trimSilence,

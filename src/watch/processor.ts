@@ -3,11 +3,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../atomic-write.js';
 import { convertItems, readStatsRecord, sha256File, statsPathFor, type ConvertFileResult, type ConvertOptions, type StatsRecord } from '../convert/index.js';
-import { naturalOutputName, suggestFileName, validateFileName } from '../file-name.js';
+import { nameForProfile, naturalOutputName, suggestFileName, validateFileName } from '../file-name.js';
 import type { Finding } from '../findings.js';
 import type { Logger } from '../logger.js';
 import type { Profile } from '../profile.js';
+import { placements } from '../layout.js';
 import type { Scene } from '../scenes.js';
+import { convertTargetItems, type TargetItem } from '../targets/items.js';
+import type { Target } from '../targets/target.js';
 import { clearIntent, readIntent, writeIntent, type PlacementIntent } from './journal.js';
 import type { WatchLayout } from './layout.js';
 import { exists, fitFileName, freeName, NAME_MAX_BYTES } from '../fs-util.js';
@@ -35,6 +38,8 @@ export interface WatchEvent {
   prompt?: { sha256: string; bytes: number; durationSeconds: number; sourceSha256?: string };
   /** Converted prompts: absolute path of the file in ready/. */
   readyPath?: string;
+  /** Converted prompts: the other targets' files, relative to the watch root. */
+  alsoPlaced?: string[];
   /** Where the source now is (archive/ or rejected/), relative to the watch root. */
   placedAt?: string;
 }
@@ -49,6 +54,12 @@ export interface ProcessorOptions {
   onEvent?: (event: WatchEvent) => void;
   /** Scene of a source (relative to the inbox) and its prompt name, for scene rules. */
   sceneFor?: (rel: string, name: string) => Scene | undefined;
+  /**
+   * Further platforms (config `watch.targets` after the first): each source also becomes
+   * a prompt in each one's folder, in its layout, from the same decode. The source is
+   * archived once all are in place, or rejected when any target refuses it.
+   */
+  extraTargets?: Target[];
 }
 
 export interface RoundOutcome {
@@ -93,6 +104,15 @@ interface Candidate {
   abs: string;
   rel: string;
   outputRel: string;
+  /** The prompt's other files: the primary's further placements and the extra targets'. */
+  extras: Extra[];
+}
+
+interface Extra {
+  target: Target;
+  rate: number;
+  /** Relative to the target's folder. */
+  rel: string;
 }
 
 export async function processRound(
@@ -123,15 +143,37 @@ export async function processRound(
       }
       name = suggestFileName(natural, profile);
     }
-    const outputRel = path.join(path.dirname(rel), name);
+    // In the platform's layout (flat: the inbox subfolder and the name, as always).
+    const [first, ...more] = placements(path.join(path.dirname(rel), name), profile);
+    const outputRel = (first as { path: string }).path;
+    const extras: Extra[] = more.map((m) => ({ target: { profile, outDir: layout.ready }, rate: m.rate, rel: m.path }));
+    const refused: Finding[] = [];
+    for (const target of opts.extraTargets ?? []) {
+      const named = nameForProfile(rel, target.profile, { rename: opts.rename });
+      if ('errors' in named) {
+        refused.push(...named.errors);
+        continue;
+      }
+      for (const m of placements(path.join(path.dirname(rel), named.name), target.profile)) extras.push({ target, rate: m.rate, rel: m.path });
+    }
+    if (refused.length > 0) {
+      try {
+        await reject(abs, rel, refused, [], opts, {});
+        outcome.rejected++;
+      } catch (err) {
+        emit(opts, { type: 'error', source: rel, message: `could not reject ${rel}: ${(err as Error).message}; will retry` });
+        outcome.retry.push({ source: abs, reason: 'transient' });
+      }
+      continue;
+    }
     // One version of a prompt at a time: a second source for the same name waits a round.
-    const key = outputRel.toLowerCase();
-    if (taken.has(key)) {
+    const keys = [outputRel, ...extras.map((e) => path.join(e.target.outDir, e.rel))].map((k) => k.toLowerCase());
+    if (keys.some((k) => taken.has(k))) {
       outcome.retry.push({ source: abs, reason: 'deferred' });
       continue;
     }
-    taken.add(key);
-    candidates.push({ abs, rel, outputRel });
+    for (const k of keys) taken.add(k);
+    candidates.push({ abs, rel, outputRel, extras });
   }
 
   const roundDir = path.join(layout.staging, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
@@ -149,23 +191,37 @@ export async function processRound(
   if (planned.length === 0) return outcome;
 
   let results: ConvertFileResult[];
+  /** Per planned source, its extra files' results, staged where they were written. */
+  let extraResults: { extra: Extra; staged: string; result: ConvertFileResult }[][] = planned.map(() => []);
   try {
-    const report = await convertItems(
-      planned.map((p) => ({ source: p.c.abs, output: p.staged })),
-      {
-        ...opts.convert,
-        profile,
-        stagingDir: layout.staging,
-        force: true,
-        ...(opts.sceneFor
-          ? {
-              sceneFor: (item: { source: string; output: string }) =>
-                opts.sceneFor?.(path.relative(layout.inbox, item.source), path.basename(item.output)),
-            }
-          : {}),
-      },
-    );
-    results = report.files;
+    const sceneFor = opts.sceneFor
+      ? (item: { source: string; output: string }) => opts.sceneFor?.(path.relative(layout.inbox, item.source), path.basename(item.output))
+      : undefined;
+    if (planned.every((p) => p.c.extras.length === 0)) {
+      const report = await convertItems(
+        planned.map((p) => ({ source: p.c.abs, output: p.staged })),
+        { ...opts.convert, profile, stagingDir: layout.staging, force: true, ...(sceneFor ? { sceneFor } : {}) },
+      );
+      results = report.files;
+    } else {
+      // Every file of every source from one decode of that source (targets/items.ts).
+      const primary: Target = { profile, outDir: layout.ready };
+      const items: TargetItem[] = [];
+      const stagedExtras = planned.map((p) =>
+        p.c.extras.map((extra) => ({ extra, staged: path.join(roundDir, '.targets', extra.target.profile.id, extra.rel) })),
+      );
+      planned.forEach((p, i) => {
+        items.push({ target: primary, item: { source: p.c.abs, output: p.staged }, rate: profile.sampleRate });
+        for (const e of stagedExtras[i] ?? []) items.push({ target: e.extra.target, item: { source: p.c.abs, output: e.staged }, rate: e.extra.rate });
+      });
+      const all = await convertTargetItems(items, { ...opts.convert, stagingDir: layout.staging, force: true, ...(sceneFor ? { sceneFor } : {}) });
+      results = [];
+      let k = 0;
+      extraResults = planned.map((_, i) => {
+        results.push(all[k++] as ConvertFileResult);
+        return (stagedExtras[i] ?? []).map((e) => ({ ...e, result: all[k++] as ConvertFileResult }));
+      });
+    }
   } catch (err) {
     await fs.rm(roundDir, { recursive: true, force: true });
     for (const p of planned) {
@@ -178,9 +234,18 @@ export async function processRound(
   for (const [i, p] of planned.entries()) {
     const res = results[i] as ConvertFileResult;
     try {
-      if (res.status === 'converted') {
-        await commit(p.c, p.intent, p.staged, res, opts);
+      const extras = extraResults[i] ?? [];
+      const extraFailed = extras.filter((e) => e.result.status !== 'converted');
+      if (res.status === 'converted' && extraFailed.length === 0) {
+        // The other targets' files first: the source is archived (and its intent cleared)
+        // only once every file is in place, so a kill before that redoes them all.
+        for (const e of extras) await placeExtra(e.staged, path.join(e.extra.target.outDir, e.extra.rel), layout);
+        await commit(p.c, p.intent, p.staged, res, opts, extras.map((e) => path.relative(layout.root, path.join(e.extra.target.outDir, e.extra.rel))));
         outcome.converted++;
+      } else if (res.status === 'converted') {
+        await reject(p.c.abs, p.c.rel, extraFailed.flatMap((e) => e.result.errors.map((f) => ({ ...f, message: `${f.message} (profile ${e.extra.target.profile.id})` }))), res.warnings, opts, {});
+        await clearIntent(layout.journal, p.c.rel);
+        outcome.rejected++;
       } else {
         const transient = res.errors.length > 0 && res.errors.every((e) => TRANSIENT.has(e.code));
         const incomplete = res.errors.some((e) => e.code === 'truncated') && (attempts.get(p.c.abs) ?? 0) < 1;
@@ -286,7 +351,17 @@ async function planPlacement(c: Candidate, opts: ProcessorOptions): Promise<{ ki
   return { kind: 'convert', intent };
 }
 
-async function commit(c: Candidate, intent: PlacementIntent, staged: string, res: ConvertFileResult, opts: ProcessorOptions): Promise<void> {
+/** An extra target's file into place (same file system: an atomic rename), with its record. */
+async function placeExtra(staged: string, dest: string, layout: WatchLayout): Promise<void> {
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  await fs.rename(staged, dest);
+  const record = JSON.parse(await fs.readFile(statsPathFor(staged), 'utf8')) as StatsRecord;
+  record.output = dest;
+  await fs.mkdir(path.dirname(statsPathFor(dest)), { recursive: true });
+  await writeFileAtomic(statsPathFor(dest), `${JSON.stringify(record, null, 2)}\n`, layout.staging);
+}
+
+async function commit(c: Candidate, intent: PlacementIntent, staged: string, res: ConvertFileResult, opts: ProcessorOptions, alsoPlaced: string[] = []): Promise<void> {
   const { layout } = opts;
   const readyPath = path.join(layout.ready, c.outputRel);
   let previousNote = '';
@@ -317,7 +392,8 @@ async function commit(c: Candidate, intent: PlacementIntent, staged: string, res
     ...(res.stats
       ? { prompt: { sha256: res.stats.sha256, bytes: res.stats.bytes, durationSeconds: res.stats.durationSeconds, sourceSha256: res.stats.sourceSha256 } }
       : {}),
-    message: `${c.rel} converted to ready/${c.outputRel} (version ${intent.version})${previousNote}${res.warnings.length > 0 ? `; warnings: ${res.warnings.map((w) => w.code).join(', ')}` : ''}`,
+    ...(alsoPlaced.length > 0 ? { alsoPlaced } : {}),
+    message: `${c.rel} converted to ${path.relative(layout.root, readyPath)} (version ${intent.version})${alsoPlaced.length > 0 ? `, and ${alsoPlaced.join(', ')}` : ''}${previousNote}${res.warnings.length > 0 ? `; warnings: ${res.warnings.map((w) => w.code).join(', ')}` : ''}`,
   });
   const archived = path.join(layout.archive, intent.archiveSourceAs);
   const dest = (await exists(archived)) ? await freeName(path.dirname(archived), path.basename(archived)) : archived;

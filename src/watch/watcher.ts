@@ -24,6 +24,11 @@ export interface WatchOptions {
   /** Watch root holding inbox/, ready/, rejected/, archive/. Default "./watch". */
   root?: string;
   profile?: Profile;
+  /**
+   * Several platforms from one inbox: each gets its own ready/<profile id>/ folder, in its
+   * layout; the first one's versions are archived (and it is the ledger's). Overrides `profile`.
+   */
+  targets?: Profile[];
   /** Conversion options, as for `convert`. */
   convert?: Omit<ConvertOptions, 'outDir' | 'onFile' | 'onStart' | 'stagingDir' | 'dryRun' | 'force' | 'shard' | 'profile'>;
   /** Give invalid names the suggested valid name instead of rejecting. Default false. */
@@ -92,9 +97,12 @@ async function watchLocked(layout: WatchLayout, options: WatchOptions): Promise<
   const waiting = new Map<string, number>();
   const retryBaseMs = Math.max(stableMs, scanIntervalMs);
   const summary: WatchSummary = { converted: 0, rejected: 0, failed: 0, pending: 0 };
+  const targets = options.targets ?? [];
+  const primary = targets[0] ?? options.profile ?? huaweiPrivateNumber;
   const processorOptions = {
-    layout,
-    profile: options.profile ?? huaweiPrivateNumber,
+    layout: targets.length > 0 ? { ...layout, ready: path.join(layout.ready, primary.id) } : layout,
+    profile: primary,
+    extraTargets: targets.slice(1).map((profile) => ({ profile, outDir: path.join(layout.ready, profile.id) })),
     rename: options.rename ?? false,
     convert: options.convert ?? {},
     logger,
