@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { crashPoint } from '../crash-point.js';
+import { encoderNeed } from '../codecs/index.js';
 import { ffmpegFeatures, ffmpegNeeds, locateFfmpeg, type FfmpegBinary } from '../ffmpeg.js';
 import { finding } from '../findings.js';
 import { convertFromAlaw } from './copy.js';
@@ -31,7 +32,9 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
   const ffmpegInfo = () =>
     (binaryPromise ??= (async () => {
       // An ffmpeg lacking what these options need (say, a filter) is passed over, or named in the error.
-      const binary = await locateFfmpeg(process.env, ffmpegNeeds({ bandLimit: r.bandLimit }));
+      // And one with the profile's encoder, where ffmpeg encodes it (GSM 6.10, MP3).
+      const encoder = encoderNeed(r.profile);
+      const binary = await locateFfmpeg(process.env, [...ffmpegNeeds({ bandLimit: r.bandLimit }), ...(encoder ? [encoder] : [])]);
       const features = await ffmpegFeatures(binary);
       return { binary, version: features.version, soxr: features.soxr };
     })());

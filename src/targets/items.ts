@@ -11,6 +11,7 @@ import { resolveOptions, type ConvertFileResult, type ConvertItem, type ConvertO
 import { failedResult, type Pending } from '../convert/pending.js';
 import { decodeCap, makeGroups, surroundChannels } from '../convert/plan.js';
 import { prepare } from '../convert/probe.js';
+import { encoderNeed } from '../codecs/index.js';
 import { ffmpegFeatures, ffmpegNeeds, locateFfmpeg, type FfmpegBinary } from '../ffmpeg.js';
 import { finding } from '../findings.js';
 import type { Profile } from '../profile.js';
@@ -96,7 +97,9 @@ export async function convertTargetItems(items: readonly TargetItem[], options: 
   let binaryPromise: Promise<{ binary: FfmpegBinary; version: string; soxr: boolean }> | null = null;
   const ffmpegInfo = () =>
     (binaryPromise ??= (async () => {
-      const binary = await locateFfmpeg(process.env, ffmpegNeeds({ bandLimit: shared.bandLimit }));
+      // An ffmpeg without a target's encoder (libgsm, libmp3lame) is passed over, or named in the error, before any work.
+      const encoders = [...new Set(deliveries.map((d) => d.target.profile))].flatMap((profile) => encoderNeed(profile) ?? []);
+      const binary = await locateFfmpeg(process.env, [...ffmpegNeeds({ bandLimit: shared.bandLimit }), ...encoders]);
       const features = await ffmpegFeatures(binary);
       return { binary, version: features.version, soxr: features.soxr };
     })());
