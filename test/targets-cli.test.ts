@@ -140,6 +140,30 @@ describe('convert for several platforms in one run', () => {
     ]);
   });
 
+  it('judges sizes per target: a source too long for Huawei (250 s) fails there only, and is cut for it alone with --on-oversize trim', async () => {
+    const long = p('long');
+    await fs.mkdir(long, { recursive: true });
+    await makeSource(path.join(long, 'notice.wav'), { seconds: 260, rate: 8000 });
+    const out = p('long-out');
+    const report = json(await runCli(['convert', long, '--out', out, '--profile', 'huawei-privatenumber,amazon-connect', '--json'], { cwd: dir, timeoutMs: 120_000 }));
+    expect(report.files.map((f) => [f.target, f.status, f.errors[0]?.code ?? null])).toEqual([
+      ['huawei-privatenumber', 'failed', 'too-long'],
+      ['amazon-connect', 'converted', null],
+    ]);
+    expect(report.files[0]?.errors[0]?.message).toMatch(/at most 249\.99 s/);
+    expect(report.targets.map((t) => t.maxSeconds)).toEqual([249.99, 300]);
+
+    const trimmed = json(
+      await runCli(['convert', long, '--out', p('long-trim'), '--profile', 'huawei-privatenumber,amazon-connect', '--on-oversize', 'trim', '--json'], { cwd: dir, timeoutMs: 120_000 }),
+    );
+    const warnings = trimmed.files.map((f) => [f.target, f.status, (f as unknown as { warnings: { code: string }[] }).warnings.some((w) => w.code === 'cut-to-fit')]);
+    expect(warnings).toEqual([
+      ['huawei-privatenumber', 'converted', true],
+      ['amazon-connect', 'converted', false],
+    ]);
+    expect((await fs.stat(path.join(p('long-trim'), 'huawei-privatenumber', 'notice.wav'))).size).toBeLessThanOrEqual(2_000_000);
+  });
+
   it('lays files out per platform: Asterisk sounds/<lang>/, FreeSWITCH a folder per rate, each at its rate', async () => {
     const out = p('layouts');
     const res = await runCli(['convert', path.join(p('names'), 'hello.flac'), '--out', out, '--profile', 'asterisk,freeswitch'], { cwd: dir });
