@@ -115,7 +115,7 @@ describe('A-law straight from ffmpeg', () => {
       { source: path.join(src, s.name), rawPath: path.join(dir, `both-${i}.s16`), encoding: 's16le' as const },
     ]);
     const result = await runDecodePlan(binary, buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false }));
-    expect(result).toEqual({ ok: true, errorText: '' });
+    expect(result).toEqual({ ok: true, errorText: '', failedInputs: [] });
     const differing: string[] = [];
     for (const [i, s] of kinds.entries()) {
       const codes = await fs.readFile(path.join(dir, `both-${i}.alaw`));
@@ -150,7 +150,7 @@ describe('regression: soxr dither on integer input', () => {
     for (const run of [0, 1, 2]) {
       const jobs = integerSources.map((n, i) => ({ source: path.join(src, n), rawPath: path.join(dir, `raw-${run}-${i}.s16`) }));
       const result = await runDecodePlan(binary, buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false }));
-      expect(result).toEqual({ ok: true, errorText: '' });
+      expect(result).toEqual({ ok: true, errorText: '', failedInputs: [] });
       raws.push(await Promise.all(jobs.map((j) => fs.readFile(j.rawPath))));
     }
     for (const i of [0, 1]) {

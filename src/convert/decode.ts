@@ -60,7 +60,7 @@ export async function decodeGroup(
     });
     const run = await runDecodePlan(info.binary, plan, onSpawn);
     if (!run.ok) {
-      if (group.length > 1) return { retry: splitFailedGroup(group, run.errorText) };
+      if (group.length > 1) return { retry: splitFailedGroup(group, run.errorText, run.failedInputs) };
       const p = group[0] as Pending;
       return { results: [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }] };
     }
@@ -99,13 +99,12 @@ function float32(raw: Buffer): Float32Array {
 }
 
 /**
- * One source failed a shared process. ffmpeg usually names it ("file:/x.mp3: Invalid
- * data...", "input stream #3:0"): that one runs alone (for its own error message) and the
- * rest together again. When it does not say, halve the group and let both halves run.
+ * One source failed a shared process. ffmpeg usually names it (runDecodePlan finds which):
+ * that one runs alone (for its own error message) and the rest together again. When it
+ * does not say, halve the group and let both halves run.
  */
-export function splitFailedGroup(group: Pending[], errorText: string): Pending[][] {
-  const culprits = new Set<number>();
-  for (const m of errorText.matchAll(/input (?:stream )?#(\d+)/gi)) culprits.add(Number(m[1]));
+export function splitFailedGroup(group: Pending[], errorText: string, failedInputs: readonly number[] = []): Pending[][] {
+  const culprits = new Set<number>(failedInputs);
   group.forEach((p, i) => {
     if (errorText.includes(fileUrl(p.item.source))) culprits.add(i);
   });

@@ -1,0 +1,125 @@
+/**
+ * runDecodePlan feeds sources to ffmpeg as `amovie` filtergraph sources (one process, no
+ * demuxer thread per source). That shape must give exactly the bytes of the plain
+ * per-file command (`ffmpeg -i <source> -af <chain> ...`), read any file name however
+ * much filtergraph syntax it holds, and still say which source of a group failed.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDecodePlan, filterChain } from '../src/decode-plan.js';
+import { decodeGraph, ffmpegFeatures, fileUrl, graphValue, locateFfmpeg, runDecodePlan, type FfmpegBinary } from '../src/ffmpeg.js';
+import { runFfmpeg } from './helpers/ffmpeg.js';
+import { makeTempDir, removeTempDir } from './helpers/tmp.js';
+
+let dir: string;
+let binary: FfmpegBinary;
+let soxr: boolean;
+const p = (name: string): string => path.join(dir, name);
+
+const SPEECH = '0.2*sin(2*PI*220*t)*(0.5+0.5*sin(2*PI*3*t))+0.05*sin(2*PI*1800*t)';
+/** Names full of what a filtergraph parses: quotes, backslashes, brackets, separators, spaces. */
+const ODD_NAMES = ["it's [a],b;c d.mp3", 'back\\slash=x:y.flac', ' lead and trail .wav', '-dash.ogg'];
+
+beforeAll(async () => {
+  dir = await makeTempDir('promptprep-ffmpeg-graph-');
+  binary = await locateFfmpeg();
+  soxr = (await ffmpegFeatures(binary)).soxr;
+  const make = (name: string, rate: number, channels: number, codecArgs: string[], seconds = 1.3) =>
+    runFfmpeg(['-y', '-f', 'lavfi', '-i', `aevalsrc=${SPEECH}:s=${rate}:d=${seconds}`, '-ac', String(channels), ...codecArgs, p(name)]);
+  await Promise.all([
+    make('stereo.mp3', 44100, 2, ['-c:a', 'libmp3lame', '-b:a', '96k']),
+    make('s24.wav', 48000, 2, ['-c:a', 'pcm_s24le']),
+    make('aac.m4a', 44100, 2, ['-c:a', 'aac', '-b:a', '64k']),
+    make('long.mp3', 22050, 1, ['-c:a', 'libmp3lame', '-b:a', '32k'], 12),
+    make(ODD_NAMES[0] as string, 22050, 1, ['-c:a', 'libmp3lame', '-b:a', '48k']),
+    make(ODD_NAMES[1] as string, 16000, 1, ['-c:a', 'flac']),
+    make(ODD_NAMES[2] as string, 8000, 1, ['-c:a', 'pcm_s16le']),
+    make(ODD_NAMES[3] as string, 44100, 2, ['-c:a', 'libvorbis']),
+    runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc=s=64x64:d=1', '-c:v', 'mpeg4', p('no-audio.mp4')]),
+  ]);
+});
+
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+/** The per-file command every output must equal: the source as a plain `-i` input. */
+async function plainDecode(source: string, out: string, encoding: 'alaw' | 's16le', maxSeconds?: number): Promise<Buffer> {
+  const chain = filterChain({ sampleRate: 8000, channels: 1, soxr, bandLimit: false }).join(',');
+  await runFfmpeg(['-y', '-i', fileUrl(source), '-map', '0:a:0', '-af', chain, '-ac', '1', '-ar', '8000', '-c:a', encoding === 'alaw' ? 'pcm_alaw' : 'pcm_s16le', ...(maxSeconds ? ['-t', maxSeconds.toFixed(6)] : []), '-f', encoding, fileUrl(out)]);
+  return fs.readFile(out);
+}
+
+describe('graphValue', () => {
+  it('escapes for both filtergraph levels: quoted for the option, every graph metacharacter escaped', () => {
+    expect(graphValue('a:0')).toBe("\\'a:0\\'");
+    expect(graphValue("x'y")).toBe("\\'x\\'\\\\\\'\\'y\\'");
+    expect(graphValue('[a],b;c\\d')).toBe("\\'\\[a\\]\\,b\\;c\\\\d\\'");
+  });
+});
+
+describe('decodeGraph', () => {
+  it('gives each input one amovie chain starting at time 0, and splits an input that feeds two outputs', () => {
+    const g = decodeGraph({
+      sampleRate: 8000,
+      channels: 1,
+      inputs: [{ path: '/a.mp3' }, { path: '/b.flac' }],
+      outputs: [
+        { inputIndex: 0, rawPath: '/o0', encoding: 'alaw', filters: ['aresample=8000'] },
+        { inputIndex: 1, rawPath: '/o1', encoding: 'f32le', filters: ['pan=mono|c0=FC', 'aresample=8000'] },
+        { inputIndex: 1, rawPath: '/o2', encoding: 's16le', filters: [], keepChannels: true },
+      ],
+    });
+    expect(g.graph.split(';')).toEqual([
+      "amovie=filename=\\'file:/a.mp3\\':streams=\\'a:0\\',asetpts=PTS-STARTPTS,aresample=8000[o0]",
+      "amovie=filename=\\'file:/b.flac\\':streams=\\'a:0\\',asetpts=PTS-STARTPTS,asplit=2[s1][s2]",
+      '[s1]pan=mono|c0=FC,aresample=8000[o1]',
+      '[s2]anull[o2]',
+    ]);
+    // ffmpeg's "Parsed_amovie_<n>": amovie, asetpts, aresample come before the second source.
+    expect(g.movieFilterIndex).toEqual([0, 3]);
+  });
+});
+
+describe('runDecodePlan (amovie sources)', () => {
+  it('gives byte for byte the plain per-file command, for every source in one process, odd names included', async () => {
+    const sources = ['stereo.mp3', 's24.wav', 'aac.m4a', 'long.mp3', ...ODD_NAMES];
+    const jobs = sources.map((name, i) => ({
+      source: p(name),
+      rawPath: p(`graph-${i}.raw`),
+      encoding: (i % 2 === 0 ? 'alaw' : 's16le') as 'alaw' | 's16le',
+      // One source cut short, as an over-long source is: the cut counts from its first sample, as with -i.
+      ...(name === 'long.mp3' ? { maxSeconds: 5.5 } : {}),
+    }));
+    const plan = buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
+    const run = await runDecodePlan(binary, plan);
+    expect(run).toEqual({ ok: true, errorText: '', failedInputs: [] });
+    for (const [i, job] of jobs.entries()) {
+      const ours = await fs.readFile(job.rawPath);
+      const plain = await plainDecode(job.source, p(`plain-${i}.raw`), job.encoding, job.maxSeconds);
+      expect(ours.length, sources[i]).toBeGreaterThan(0);
+      expect(ours.equals(plain), `${sources[i]}: ${ours.length} vs ${plain.length} bytes`).toBe(true);
+    }
+    expect((await fs.readFile(p('graph-3.raw'))).length).toBe(5.5 * 8000 * 2);
+  });
+
+  it('names the source a group failed on', async () => {
+    const names = ['stereo.mp3', 'no-audio.mp4', 's24.wav'];
+    const plan = buildDecodePlan(
+      names.map((name, i) => ({ source: p(name), rawPath: p(`fail-${i}.raw`), encoding: 'alaw' as const })),
+      { sampleRate: 8000, channels: 1, soxr, bandLimit: false },
+    );
+    const run = await runDecodePlan(binary, plan);
+    expect(run.ok).toBe(false);
+    expect(run.failedInputs).toEqual([1]);
+  });
+
+  it('explains a single source that fails in ffmpeg\'s usual words (run again as an -i input)', async () => {
+    const plan = buildDecodePlan([{ source: p('no-audio.mp4'), rawPath: p('alone.raw'), encoding: 'alaw' }], { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
+    const run = await runDecodePlan(binary, plan);
+    expect(run.ok).toBe(false);
+    expect(run.failedInputs).toEqual([0]);
+    expect(run.errorText).toMatch(/matches no streams/);
+  });
+});
