@@ -9,6 +9,7 @@ import { probeSource } from '../src/source-probe.js';
 import { envInt } from './lib/env.js';
 import { prng } from './lib/audio.js';
 import { fixed, int, mib, ratio } from './lib/format.js';
+import { measureLimits, type LimitsContext } from './lib/convert-limits.js';
 import { gcIfExposed, procAvailable, watchProcessTree, type TreeRssSample } from './lib/memory.js';
 import { logMemoryLadder, memoryLadder, MEMORY_TARGET_BYTES_PER_FILE, type MemoryLadder } from './lib/convert-memory.js';
 import { mapLimit, median, time } from './lib/timing.js';
@@ -226,6 +227,40 @@ const bench: Bench = {
     const build = await time(() => buildPrivateCli(root, path.join(workDir, 'build'), 'BENCH_CONVERT_CLI'));
     const cli = build.value.cli;
 
+    // Issue 14's limits alone (BENCH_CONVERT_QUICK=limits): a few minutes, for iterating.
+    const limitLongCount = envInt('BENCH_CONVERT_LIMIT_LONG_FILES', process.env.BENCH_CONVERT_QUICK === 'limits' ? 4 : 20);
+    const limitLongSeconds = envInt('BENCH_CONVERT_LIMIT_LONG_SECONDS', 300);
+    const limitsContext = (shortSources: string[], longSources: string[], loop: LimitsContext['loop']): LimitsContext => ({
+      ffmpeg, cli, env: childEnv, workDir, jobs, runs, filters: ourFilters, shortSources, largeCount: envInt('BENCH_CONVERT_LIMIT_LARGE_FILES', 2000),
+      longSources, loop, cpuNow: treeCpuSeconds, log,
+    });
+    const makeLimitLong = async (): Promise<string[]> => {
+      const dir = path.join(workDir, 'limits-long');
+      await fs.mkdir(dir, { recursive: true });
+      const specs = Array.from({ length: limitLongCount }, (_, i) => ({ file: path.join(dir, `long5_${pad(i)}.mp3`), seed: 11000 + i, seconds: limitLongSeconds }));
+      await mapLimit(specs, cpus, (s) => generateMp3s(ffmpeg, [s], 1));
+      return specs.map((s) => s.file);
+    };
+    if (process.env.BENCH_CONVERT_QUICK === 'limits') {
+      const dir = path.join(workDir, 'limits-short');
+      await fs.mkdir(dir, { recursive: true });
+      const specs = Array.from({ length: fileCount }, (_, i) => ({ file: path.join(dir, `prompt_${pad(i)}.mp3`), seed: 5000 + i, seconds: SHORT_SECONDS }));
+      await generateMp3s(ffmpeg, specs, cpus);
+      const longSources = await makeLimitLong();
+      const loop = async (src: string, expected: number) => {
+        const out = path.join(workDir, 'out', `limits-loop-${Math.random().toString(36).slice(2)}`);
+        await fs.mkdir(out, { recursive: true });
+        const cpu0 = treeCpuSeconds();
+        const r = await spawnTimed('bash', ['-c', LOOP_SCRIPT, 'xargs-loop', src, out, String(jobs), ffmpeg], childEnv);
+        const cpu1 = treeCpuSeconds();
+        if (r.code !== 0 || (await countFiles(out, '.wav')) !== expected) throw new Error(`xargs loop over ${src}: exit ${r.code} ${r.stderr.slice(0, 500)}`);
+        await fs.rm(out, { recursive: true, force: true });
+        return { ms: r.ms, cpuS: cpu0 === null || cpu1 === null ? NaN : cpu1 - cpu0 };
+      };
+      const limits = await measureLimits(limitsContext(specs.map((s) => s.file), longSources, loop));
+      return { targets: limits.targets, metrics: limits.metrics };
+    }
+
     if (quick) {
       // The memory ladder alone, on 20 distinct 2 s MP3s linked under many names: a minute, not ten.
       const base = path.join(workDir, 'quick-src');
@@ -414,6 +449,10 @@ const bench: Bench = {
     const longLibMed = med(long.lib);
     const longRatio = longCliMed.ms / longLoopMed.ms;
 
+    // --- issue 14's limits: the decode limit for short prompts, the loop for five-minute sources
+    const limitLines: string[] = [];
+    const limits = await measureLimits({ ...limitsContext(names.map((n) => path.join(srcDir, `${n}.mp3`)), await makeLimitLong(), loop), log: (l = '') => limitLines.push(l) });
+
     // --- memory: node's peak over 200, 2,000 and 10,000 sources (links to the fixture's)
     let ladder: MemoryLadder | null = null;
     let bigSame = 0;
@@ -470,6 +509,7 @@ const bench: Bench = {
     log(`  unsupported WAV with codec tag 0x3333 (no ffmpeg decoder); ${await badRoute(badFiles.unsupported)}`);
     log(`              ${secs(med(short.unsupported).ms)} = ${fixed(badUnsupportedRatio, 2)}x clean (${cpuText(med(short.unsupported))}), runs ${runsText(short.unsupported)}; failed: ${bad.unsupported.failed.join(', ') || 'none'}`);
     log(`  ${fileCount}/${fileCount} good sources converted in every run; good files failed or bad file not failed: ${badWrong}`);
+    for (const l of limitLines) log(l);
     if (ladder) {
       logMemoryLadder(ladder, log);
     } else {
@@ -485,12 +525,14 @@ const bench: Bench = {
       target({ description: `batch + unsupported-codec file time / clean batch time <= ${BAD_MAX_RATIO}`, metric: 'bad_unsupported_ratio', kind: 'max', threshold: BAD_MAX_RATIO, actual: badUnsupportedRatio }),
     ];
     if (ladder) targets.push(memoryTarget(ladder));
+    targets.push(...limits.targets);
 
     return {
       targets,
       metrics: {
         ffmpeg_path: ffmpeg,
         ffmpeg_version: features.version,
+        ...limits.metrics,
         jobs,
         files: fileCount,
         runs,
