@@ -17,6 +17,7 @@ const registry: Record<string, () => Promise<{ default: Bench }>> = {
   watch: () => import('./watch.bench.js'),
   cec: () => import('./cec.bench.js'),
   ledger: () => import('./ledger.bench.js'),
+  desk: () => import('./desk.bench.js'),
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
