@@ -14,6 +14,7 @@ import { callbacksCommand } from './commands/callbacks.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { doctorCommand } from './commands/doctor.js';
 import { deskCommand } from './commands/desk.js';
+import { profilesCommand } from './commands/profiles.js';
 import { addColorOptions, applyJsonShorthand, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './commands/common.js';
 import { ConfigError } from './config-file.js';
 import { escapeControlChars } from './text-safe.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(emulatorCommand());
   program.addCommand(doctorCommand());
   program.addCommand(deskCommand());
+  program.addCommand(profilesCommand());
   for (const cmd of program.commands) addColorOptions(cmd.exitOverride().showHelpAfterError('(run with --help for usage)'));
   // Hooks on the program run before every command's action.
   program.hook('preAction', (_program, command) => {

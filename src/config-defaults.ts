@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 export function defaultConfig(): Config {
   return {
     profile: 'huawei-privatenumber',
+    profiles: {},
     strict: false,
     analysis: { ...defaultAnalysisOptions },
     convert: { rename: false, onOversize: 'fail', normalize: false, trimSilence: false, bandLimit: false },

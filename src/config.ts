@@ -3,7 +3,10 @@ import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { defaultAnalysisOptions, type AnalysisOptions } from './audio-analysis.js';
-import { getProfile, listProfiles, type Profile } from './profile.js';
+import { closestId, getProfile, listProfiles, type Profile } from './profile.js';
+import { ProfileExtendError, resolveUserProfiles, resolveUserSpecs, type UserProfileEntry } from './profile-extend.js';
+import { ProfileSpecSchema, UserProfileEntrySchema } from './profile-schema.js';
+import type { ProfileSpec } from './profile-spec.js';
 import { SCENES } from './scenes.js';
 import { CONFIG_FILE_NAME, ConfigError } from './config-file.js';
 
@@ -114,14 +117,10 @@ export type CecConfig = z.infer<typeof CecConfigSchema>;
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
-    profile: z
-      .string()
-      .default('huawei-privatenumber')
-      .refine((id) => listProfiles().some((p) => p.id === id), {
-        message: `must be one of: ${listProfiles()
-          .map((p) => p.id)
-          .join(', ')}`,
-      }),
+    /** The profile: a shipped one (`promptprep profiles`) or one of `profiles`. */
+    profile: z.string().min(1).default('huawei-privatenumber'),
+    /** The config's own profiles, each extending another: {"my-ivr": {"extends": "asterisk", "language": "fr"}}. */
+    profiles: z.record(z.string(), UserProfileEntrySchema).default({}),
     /** Overrides the profile's size limit, in bytes (the platform's "2M" is read as 2,000,000). */
     maxBytes: z.number().int().positive().optional(),
     /** Warnings fail `check`. */
@@ -161,8 +160,47 @@ export const ConfigSchema = z
       .strict()
       .default({ platform: 'huawei-console', outbox: 'outbox' }),
   })
-  .strict();
+  .strict()
+  .superRefine(checkProfiles);
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The profiles a config defines, each as the whole profile it makes (so a field that
+ * breaks a rule of the profile it extends is reported at that field), and the profile it
+ * selects.
+ */
+function checkProfiles(config: { profile: string; profiles: Record<string, UserProfileEntry> }, ctx: z.RefinementCtx): void {
+  const ids = Object.keys(config.profiles);
+  let specs = new Map<string, ProfileSpec>();
+  const bad = new Set<string>();
+  for (const id of ids) {
+    if (!PROFILE_ID.test(id)) {
+      ctx.addIssue({ code: 'custom', path: ['profiles', id], message: 'a profile id is lower-case letters, digits and -, starting with a letter or digit (it names a folder)' });
+      bad.add(id);
+    }
+  }
+  try {
+    specs = resolveUserSpecs(config.profiles);
+  } catch (err) {
+    if (!(err instanceof ProfileExtendError)) throw err;
+    ctx.addIssue({ code: 'custom', path: ['profiles', err.id, ...(err.key ? [err.key] : [])], message: err.message });
+    return;
+  }
+  for (const [id, spec] of specs) {
+    if (bad.has(id)) continue;
+    const result = ProfileSpecSchema.safeParse(spec);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: ['profiles', id, ...issue.path], message: issue.message });
+    }
+  }
+  const known = [...listProfiles().map((p) => p.id), ...ids];
+  if (!known.includes(config.profile)) {
+    const near = closestId(config.profile, known);
+    ctx.addIssue({ code: 'custom', path: ['profile'], message: `must be one of: ${known.join(', ')}${near ? `; did you mean "${near}"?` : ''}` });
+  }
+}
+
+const PROFILE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export { ConfigError };
 
@@ -170,7 +208,10 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from, or null for built-in defaults. */
   source: string | null;
+  /** The selected profile ("profile"). */
   profile: Profile;
+  /** The config's own profiles ("profiles"), by id, for --profile to find. */
+  profiles: ReadonlyMap<string, Profile>;
 }
 
 /**
@@ -198,7 +239,8 @@ export async function loadConfig(options: { cwd?: string; explicitPath?: string 
     }
   }
   const config = parseConfig(raw, text === null ? '(defaults)' : file);
-  return { config, source: text === null ? null : file, profile: getProfile(config.profile) };
+  const profiles = resolveUserProfiles(config.profiles);
+  return { config, source: text === null ? null : file, profile: getProfile(config.profile, profiles), profiles };
 }
 
 export function parseConfig(raw: unknown, label = 'config'): Config {

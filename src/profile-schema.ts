@@ -24,7 +24,7 @@ const charClass = z
     { message: 'must be the body of a regular-expression character class listing the allowed characters, e.g. "0-9A-Za-z_"' },
   );
 
-export const NameRuleSchema = z
+const nameRuleFields = z
   .object({
     charset: charClass,
     charsetText: z.string().min(1),
@@ -35,8 +35,9 @@ export const NameRuleSchema = z
     forbidden: charClass.optional(),
     forbiddenText: z.string().min(1).optional(),
   })
-  .strict()
-  .superRefine((rule, ctx) => {
+  .strict();
+
+export const NameRuleSchema = nameRuleFields.superRefine((rule, ctx) => {
     // A rule in words goes with each rule in characters: messages show the words.
     for (const [chars, text] of [
       ['first', 'firstText'],
@@ -123,6 +124,21 @@ export const ASTERISK_EXTENSIONS: Readonly<Record<string, { codec: CodecId; cont
   '.raw': { codec: 'pcm16', container: 'raw', rate: 8000, text: 'headerless 16-bit PCM at 8 kHz' },
   '.sln16': { codec: 'pcm16', container: 'raw', rate: 16000, text: 'headerless 16-bit PCM at 16 kHz' },
 };
+
+/**
+ * A profile a config defines: `extends` names the base (shipped, or another of the
+ * config's), every other field is optional and replaces the base's (`name` rule by rule).
+ * Only the types are checked here; the config checks the profile it makes (checkUserProfiles).
+ */
+export const UserProfileEntrySchema = z
+  .object(specShape)
+  .omit({ id: true, name: true })
+  .partial()
+  .extend({
+    extends: z.string().min(1),
+    name: nameRuleFields.partial().optional(),
+  })
+  .strict();
 
 /** A profile's own fields, as its data or a config gives them. */
 export const ProfileSpecSchema = z.object(specShape).strict().superRefine(specRules) satisfies z.ZodType<ProfileSpec>;

@@ -106,7 +106,7 @@ export function getProfile(id: string, extra: ReadonlyMap<string, Profile> = new
 }
 
 /** The known id a typo most likely meant: one starting the same, or within two edits. */
-function closestId(id: string, known: readonly string[]): string | null {
+export function closestId(id: string, known: readonly string[]): string | null {
   const lower = id.toLowerCase();
   const prefixed = known.filter((k) => k.startsWith(lower));
   if (prefixed.length === 1) return prefixed[0] as string;

@@ -15,7 +15,7 @@ const f = (...parts: string[]): string => path.join(dir, ...parts);
 const run = (args: readonly string[], env?: Record<string, string | undefined>): Promise<CliResult> =>
   runCli(args, { cwd: dir, ...(env ? { env } : {}) });
 
-const COMMANDS = ['check', 'convert', 'watch', 'upload', 'review', 'status', 'bindings', 'callbacks', 'emulator', 'doctor'] as const;
+const COMMANDS = ['check', 'convert', 'watch', 'upload', 'review', 'status', 'bindings', 'callbacks', 'emulator', 'doctor', 'profiles'] as const;
 
 beforeAll(async () => {
   dir = await makeTempDir('promptprep-conventions-');

@@ -5,9 +5,10 @@ import { SCENES, type Scene } from '../scenes.js';
 import { checkFilesEach } from '../check.js';
 import { CHECK_FORMATS, checkSummaryLine, writeCheckReport, type CheckFormat } from '../report/check-report.js';
 import type { Shard } from '../shard.js';
-import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, profileOption, selectProfile, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths } from './common.js';
 
 interface CheckFlags {
+  profile?: string;
   format: CheckFormat;
   strict?: boolean;
   maxBytes?: number;
@@ -23,9 +24,10 @@ export function checkCommand(): Command {
     .addOption(formatOption(CHECK_FORMATS, 'report format: text, json, junit (JUnit XML for CI), github (GitHub Actions annotations; the summary goes to stderr)', 'text'))
     .addOption(jsonOption())
     .option('--strict', 'treat warnings (quiet, clipping, silence, extra chunks...) as failures')
-    .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
+    .option('--max-bytes <n>', 'size limit in bytes (default: the profile\'s, 2000000 for huawei-privatenumber)', parsePositiveInt)
     .option('--shard <i/n>', 'check only the i-th of n stable slices of the files (CI matrix)', parseShardOption)
     .option('--scene <scene>', `where the prompts will play, for scene rules such as the 5 s pre-call limit (one of: ${SCENES.join(', ')}); the config's "prompts" can set it per name`, parseSceneOption)
+    .addOption(profileOption())
     .addOption(configOption())
     .addHelpText(
       'after',
@@ -43,7 +45,7 @@ export function checkCommand(): Command {
       }),
     )
     .action(async (paths: string[], flags: CheckFlags, cmd: Command) => {
-      const { config, profile } = await loadCliConfig(flags.config);
+      const { config, profile } = selectProfile(await loadCliConfig(flags.config), flags.profile);
       await requireExistingPaths(paths);
       const scene = flags.scene;
       const checks = checkFilesEach(paths, {

@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../config.js';
 import { defaultConfig } from '../config-defaults.js';
 import { CONFIG_FILE_NAME, ConfigError } from '../config-file.js';
 import { resolvePlatform, UnknownPlatformError, type PlatformId } from '../platforms.js';
-import { getProfile } from '../profile.js';
+import { getProfile, UnknownProfileError } from '../profile.js';
 import { exists } from '../fs-util.js';
 import { isScene, SCENES, type Scene } from '../scenes.js';
 import { parseShard, type Shard } from '../shard.js';
@@ -38,13 +38,29 @@ export function parsePositiveInt(value: string): number {
 export async function loadCliConfig(explicitPath: string | undefined): Promise<LoadedConfig> {
   if (!explicitPath && !(await exists(CONFIG_FILE_NAME))) {
     const config = defaultConfig();
-    return { config, source: null, profile: getProfile(config.profile) };
+    return { config, source: null, profile: getProfile(config.profile), profiles: new Map() };
   }
   try {
     const { loadConfig } = await import('../config.js');
     return await loadConfig(explicitPath ? { explicitPath } : {});
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** --profile, worded the same on every command that takes it. */
+export function profileOption(): Option {
+  return new Option('--profile <id>', 'the platform whose rules apply (`promptprep profiles` lists them; default: the config\'s "profile", else huawei-privatenumber)');
+}
+
+/** The config with the profile --profile names (a shipped one or one of the config's "profiles") selected. */
+export function selectProfile(loaded: LoadedConfig, flag: string | undefined, what = '--profile'): LoadedConfig {
+  if (flag === undefined) return loaded;
+  try {
+    return { ...loaded, profile: getProfile(flag, loaded.profiles) };
+  } catch (err) {
+    if (err instanceof UnknownProfileError) throw new UsageError(`${what}: ${err.message}`);
     throw err;
   }
 }

@@ -41,7 +41,7 @@ export function convertCommand(): Command {
     .option('-p, --profile <ids>', 'the platform: a profile id, or several separated by commas, each written to <out>/<id>/ (default: "profile" in the config; `promptprep profiles` lists them)')
     .option('--rename', 'give sources whose names the platform rejects the suggested valid name instead of failing')
     .addOption(new Option('--on-oversize <action>', 'a source longer than the size limit allows: fail up front, or trim it to fit with a 0.5 s fade-out').choices(['fail', 'trim']))
-    .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
+    .option('--max-bytes <n>', 'size limit in bytes (default: the profile\'s, 2000000 for huawei-privatenumber)', parsePositiveInt)
     .option('--normalize', 'bring speech to about -22 dBFS RMS, peaks at least 1 dB under full scale')
     .option('--trim-silence', 'trim leading and trailing silence, keeping a short margin')
     .option('--band-limit', 'apply the 300-3400 Hz telephone band')
@@ -81,8 +81,8 @@ A re-run skips outputs already made from the same source bytes and options.`,
       // Find ffmpeg and read its version now, while the modules below load: it is on the
       // way to the first decode otherwise. Errors surface where ffmpeg is first needed.
       void import('../ffmpeg.js').then((m) => m.locateFfmpeg().then(m.ffmpegFeatures)).catch(() => undefined);
-      const { config, profile: configProfile } = await loadCliConfig(flags.config);
-      const profiles = flags.profile === undefined ? [configProfile] : profilesFromFlag(flags.profile);
+      const { config, profile: configProfile, profiles: ownProfiles } = await loadCliConfig(flags.config);
+      const profiles = flags.profile === undefined ? [configProfile] : profilesFromFlag(flags.profile, ownProfiles);
       await requireExistingPaths(inputs);
       const scene = flags.scene;
       const c = config.convert;
@@ -155,7 +155,7 @@ A re-run skips outputs already made from the same source bytes and options.`,
         try {
           targets = resolveTargets(profiles, flags.out);
         } catch (e) {
-          throw new UsageError((e as Error).message);
+          throw new UsageError(`--profile: ${(e as Error).message}`);
         }
         const maxBytes = flags.maxBytes ?? config.maxBytes;
         report = await convertTargets(inputs, {
@@ -183,13 +183,13 @@ A re-run skips outputs already made from the same source bytes and options.`,
 }
 
 /** --profile a,b,c: every id known (a typo is a usage error with the nearest id), each once. */
-function profilesFromFlag(value: string): Profile[] {
+function profilesFromFlag(value: string, own: ReadonlyMap<string, Profile>): Profile[] {
   const ids = parseProfileList(value);
   if (ids.length === 0) throw new UsageError('--profile names no profile; give one or more ids separated by commas (`promptprep profiles` lists them).');
   try {
-    return ids.map((id) => getProfile(id));
+    return ids.map((id) => getProfile(id, own));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`--profile: ${(e as Error).message}`);
   }
 }
 

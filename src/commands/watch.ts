@@ -4,9 +4,10 @@ import { resolvePromptInfo, sceneFromFolder } from '../catalog.js';
 import { getProfile, type Profile } from '../profile.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 import type { CecUploads } from '../cec/watch-uploads.js';
-import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, profileOption, selectProfile, parsePositiveInt, UsageError } from './common.js';
 
 interface WatchFlags {
+  profile?: string;
   once?: boolean;
   poll?: boolean;
   rename?: boolean;
@@ -48,7 +49,7 @@ export function watchCommand(): Command {
     .option('--trim-silence', 'trim leading and trailing silence (as convert)')
     .option('--band-limit', 'apply the 300-3400 Hz telephone band (as convert)')
     .addOption(new Option('--on-oversize <action>', 'over-long sources: fail or trim (as convert)').choices(['fail', 'trim']))
-    .option('--max-bytes <n>', 'size limit in bytes (default from the profile: 2000000)', parsePositiveInt)
+    .option('--max-bytes <n>', 'size limit in bytes (default: the profile\'s, 2000000 for huawei-privatenumber)', parsePositiveInt)
     .option('-j, --jobs <n>', 'at most n ffmpeg processes at once (default: one per CPU, and the last few decodes start together so no CPU sits idle)', parsePositiveInt)
     .addOption(formatOption(['text', 'json'], 'log lines on stderr: text (readable; the default on a terminal) or json (JSON lines; the default otherwise)'))
     .addOption(jsonOption())
@@ -57,6 +58,7 @@ export function watchCommand(): Command {
     .option('--upload', 'upload prompts through the CEC API as they become ready, and receive the review callbacks (see `upload --help`)')
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .option('--no-ledger', 'do not record the prepared prompts in the ledger')
+    .addOption(profileOption())
     .addOption(configOption())
     .addHelpText(
       'after',
@@ -86,7 +88,7 @@ stopped when started again.`,
       }),
     )
     .action(async (root: string | undefined, flags: WatchFlags) => {
-      const { config, profile } = await loadCliConfig(flags.config);
+      const { config, profile } = selectProfile(await loadCliConfig(flags.config), flags.profile);
       const c = config.convert;
       const w = config.watch;
       const [{ createLogger }, { runWatch }] = await Promise.all([import('../logger.js'), import('../watch/watcher.js')]);
