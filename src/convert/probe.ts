@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { NOT_WHOLE_CODES, wavFindings } from '../check.js';
 import { finding, type Finding } from '../findings.js';
 import { describeFsError } from '../fs-errors.js';
-import { probeSource, type SourceProbe } from '../source-probe.js';
+import { probeAndHashSource, type SourceProbe } from '../source-probe.js';
 import { sha256File } from './hash.js';
 import { outputKey, type ConvertFileResult, type ConvertItem, type Resolved } from './options.js';
 import { oversizeFinding, type Pending, type Route } from './pending.js';
@@ -53,7 +53,10 @@ export async function prepare(
   };
   let probe: SourceProbe;
   try {
-    probe = await probeSource(item.source, stat.size);
+    const probed = await probeAndHashSource(item.source, stat.size);
+    probe = probed.probe;
+    // A small source was read whole for the probe, and hashed then: no second read.
+    if (probed.sha256 !== null) hashing = Promise.resolve(probed.sha256);
   } catch (err) {
     return failed([finding('unreadable', describeFsError(err, item.source))]);
   }
