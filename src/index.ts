@@ -7,7 +7,7 @@ export { checkFile, checkFiles, checkFilesEach, checkWavBytes, wavFindings } fro
 export type { CheckFilesOptions, CheckOptions, CheckReport, CheckSummary, FileCheck } from './check.js';
 export { renderCheckReport, writeCheckReport, CHECK_FORMATS } from './report/check-report.js';
 export type { CheckFormat } from './report/check-report.js';
-export { convertFiles, convertItems, statsPathFor } from './convert/index.js';
+export { convertFiles, convertFilesEach, convertItems, statsPathFor } from './convert/index.js';
 export type { ConvertFileResult, ConvertItem, ConvertOptions, ConvertReport, ConvertStats, ConvertStatus } from './convert/index.js';
 export { runWatch } from './watch/watcher.js';
 export type { WatchOptions, WatchSummary } from './watch/watcher.js';

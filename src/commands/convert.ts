@@ -6,7 +6,9 @@ import type { ConvertFileResult, ConvertReport } from '../convert/index.js';
 import { getProfile, type Profile } from '../profile.js';
 import type { TargetsReport } from '../targets/convert.js';
 import { parseProfileList } from '../targets/target.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { jsonReplacer } from '../report/check-report.js';
+import { convertJson } from '../report/convert-report.js';
 import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
@@ -93,7 +95,7 @@ A re-run skips outputs already made from the same source bytes and options.`,
       // One flat profile is a plain run into --out; several (or a layout of folders) a run for targets.
       const single = profiles.length === 1 && (profiles[0] as Profile).layout === 'flat' ? (profiles[0] as Profile) : null;
       // Heavy modules load only here, so `promptprep check` and `--help` start fast.
-      const { convertFiles } = await import('../convert/index.js');
+      const { convertFilesEach } = await import('../convert/index.js');
       const cliProgress = useBar ? (await import('cli-progress')).default : null;
       const bar = cliProgress
         ? new cliProgress.SingleBar(
@@ -104,9 +106,21 @@ A re-run skips outputs already made from the same source bytes and options.`,
       const colors = colorsFor(out);
       const useLedger = flags.ledger !== false && !flags.dryRun;
       // Opened once the first prompt is ready, while later decodes still run: loading
-      // SQLite after the last one would add to every run's tail.
-      let ledgerOpening: ReturnType<typeof openCliLedger> | null = null;
-      const openLedger = () => (ledgerOpening ??= openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined));
+      // SQLite after the last one would add to every run's tail. Prompts are recorded a
+      // batch at a time as they are reported, while later sources still decode.
+      const recorder = useLedger ? new (await import('../ledger/project.js')).ConversionRecorder('convert command', scene) : null;
+      let ledgerOpening: Promise<Ledger | null> | null = null;
+      const openLedger = () =>
+        (ledgerOpening ??= openCliLedger(config, typeof flags.ledger === 'string' ? flags.ledger : undefined).then(
+          (ledger) => {
+            recorder?.attach(ledger);
+            return ledger;
+          },
+          (error: unknown) => {
+            recorder?.fail(error);
+            return null;
+          },
+        ));
       // The ledger tracks the review of the config's platform: a run for several records that target's prompts.
       const ledgered = (res: ConvertFileResult & { target?: string }): boolean =>
         useLedger && (res.status === 'converted' || res.status === 'skipped') && (res.target === undefined || res.target === configProfile.id);
@@ -124,7 +138,7 @@ A re-run skips outputs already made from the same source bytes and options.`,
         onStart: (total: number) => bar?.start(total, 0, { file: '' }),
         onFile: (res: ConvertFileResult & { target?: string }) => {
           // A failure to open is reported after the conversion, where it always was.
-          if (ledgered(res)) openLedger().catch(() => undefined);
+          if (ledgered(res)) void openLedger();
           if (bar) {
             bar.increment(1, { file: shown(res.source) });
             if (res.status === 'failed' && !asJson) {
@@ -139,15 +153,32 @@ A re-run skips outputs already made from the same source bytes and options.`,
       };
       // --scene wins over the config's per-name scenes
       const sceneOf = (output: string): Scene | undefined => scene ?? resolvePromptInfo(config.prompts, path.basename(output)).scene ?? undefined;
-      let report: ConvertReport | TargetsReport;
+      const record = (res: ConvertFileResult): void => {
+        if (recorder && ledgered(res)) {
+          void openLedger();
+          recorder.add(res);
+        }
+      };
+      // One profile: results go to the report and the ledger as they are known (in the
+      // order of the sources), and are not kept, so memory stays flat however many files.
+      let report: ConvertReport['summary'] | TargetsReport;
       if (single) {
-        report = await convertFiles(inputs, {
-          ...common,
-          outDir: flags.out,
-          profile: single,
-          maxBytes: flags.maxBytes ?? config.maxBytes ?? single.maxBytes,
-          sceneFor: (item) => sceneOf(item.output),
-        });
+        let reported = 0;
+        if (asJson) out.write(convertJson.head());
+        report = await convertFilesEach(
+          inputs,
+          {
+            ...common,
+            outDir: flags.out,
+            profile: single,
+            maxBytes: flags.maxBytes ?? config.maxBytes ?? single.maxBytes,
+            sceneFor: (item) => sceneOf(item.output),
+          },
+          (res) => {
+            record(res);
+            if (asJson) out.write(convertJson.file(res, reported++));
+          },
+        );
       } else {
         const { convertTargets } = await import('../targets/convert.js');
         const { resolveTargets } = await import('../targets/target.js');
@@ -166,19 +197,27 @@ A re-run skips outputs already made from the same source bytes and options.`,
         });
       }
       bar?.stop();
-      const toRecord: ConvertReport = { files: report.files.filter(ledgered), summary: report.summary };
-      if (toRecord.files.length > 0) {
-        const ledger = await openLedger();
-        const { recordConversions } = await import('../ledger/project.js');
+      if ('targets' in report) for (const f of report.files) record(f);
+      // The report is completed either way; a ledger that could not be opened or written
+      // is reported after it, where it always was. (ledgerOpening is set by the callbacks
+      // above, which TypeScript does not follow.)
+      let ledgerError: { error: unknown } | null = null;
+      const opening = ledgerOpening as Promise<Ledger | null> | null;
+      if (opening) {
+        const ledger = await opening;
         try {
-          recordConversions(ledger, toRecord, config, 'convert command', scene);
+          recorder?.finish();
+        } catch (error) {
+          ledgerError = { error };
         } finally {
-          ledger.close();
+          ledger?.close();
         }
       }
-      if (asJson) out.write(`${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n`);
+      const summary = 'targets' in report ? report.summary : report;
+      if (asJson) out.write('targets' in report ? `${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n` : convertJson.tail(summary));
       else out.write(summaryLine(report, colors, flags.dryRun ?? false));
-      process.exitCode = report.summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
+      if (ledgerError) throw ledgerError.error;
+      process.exitCode = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
     });
 }
 
@@ -203,12 +242,12 @@ function fileLine(res: ConvertFileResult & { target?: string }, c: ReturnType<ty
   return `${lines.join('\n')}\n`;
 }
 
-function summaryLine(report: ConvertReport | TargetsReport, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
+function summaryLine(report: ConvertReport['summary'] | TargetsReport, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
   const counts = (s: ConvertReport['summary'], what: string): string =>
     dryRun
       ? `${s.total} ${what}: ${s.planned} would be converted, ${s.skipped} up to date, ${s.failed} failed`
       : `${s.total} ${what}: ${s.converted} converted, ${s.skipped} skipped (up to date), ${s.failed} failed`;
-  const s = report.summary;
+  const s = 'targets' in report ? report.summary : report;
   const text = `${counts(s, 'targets' in report ? 'output(s)' : 'file(s)')}${dryRun ? ' (dry run: nothing written)' : ''}.`;
   const lines = [s.failed > 0 ? c.red(text) : c.green(text)];
   if ('targets' in report) {

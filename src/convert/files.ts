@@ -4,8 +4,8 @@ import { exists } from '../fs-util.js';
 import { inShard, type Shard } from '../shard.js';
 import { planNames } from '../targets/names.js';
 import { walkInputs, type WalkEntry } from '../walk.js';
-import { convertItems } from './items.js';
-import { resolveOptions, summarize, type ConvertFileResult, type ConvertItem, type ConvertOptions, type ConvertReport } from './options.js';
+import { convertItemsEach } from './items.js';
+import { resolveOptions, type ConvertFileResult, type ConvertItem, type ConvertOptions, type ConvertReport } from './options.js';
 import { readStatsRecord } from './stats-file.js';
 
 /** From files and folders to source → output pairs: walking, output names, collisions. */
@@ -46,12 +46,88 @@ export async function walkSources(inputs: string[], outDirs: readonly string[], 
  * suggestion unless `rename`; two sources that would share an output name both fail.
  */
 export async function convertFiles(inputs: string[], options: ConvertOptions): Promise<ConvertReport> {
+  const files: ConvertFileResult[] = [];
+  const summary = await convertFilesEach(inputs, options, (f) => void files.push(f));
+  return { files, summary };
+}
+
+/**
+ * convertFiles for runs of any size: each result goes to `onResult` in the order of the
+ * sources (as walked, the order of convertFiles' report) as soon as it and every one
+ * before it are known, and is not kept. Returns the summary. options.onFile still sees
+ * each result as it finishes, in completion order.
+ */
+export async function convertFilesEach(
+  inputs: string[],
+  options: ConvertOptions,
+  onResult: (result: ConvertFileResult) => void,
+): Promise<ConvertReport['summary']> {
+  const { early, items, total } = await planItems(inputs, options);
+  const ordered = new InOrder(onResult);
+  const onStart = options.onStart;
+  for (const e of early) {
+    options.onFile?.(e.result);
+    ordered.put(e.index, e.result);
+  }
+  await convertItemsEach(items, { ...options, onStart: onStart ? (n) => onStart(n + early.length) : undefined }, (res, item) =>
+    ordered.put((item as IndexedItem).index, res),
+  );
+  if (ordered.delivered !== total) throw new Error(`internal: ${ordered.delivered} of ${total} results reported`);
+  return ordered.summary;
+}
+
+/** An item and its place in the walk, which is its place in the report. */
+interface IndexedItem extends ConvertItem {
+  index: number;
+}
+
+/**
+ * Results handed on in index order: one that finishes before an earlier one waits for it
+ * (in a run, groups finish roughly in order, so few wait at any time).
+ */
+class InOrder {
+  private next = 0;
+  private readonly waiting = new Map<number, ConvertFileResult>();
+  readonly summary: ConvertReport['summary'] = { total: 0, converted: 0, skipped: 0, failed: 0, planned: 0 };
+
+  constructor(private readonly out: (result: ConvertFileResult) => void) {}
+
+  get delivered(): number {
+    return this.next;
+  }
+
+  put(index: number, result: ConvertFileResult): void {
+    if (index !== this.next) {
+      this.waiting.set(index, result);
+      return;
+    }
+    let res: ConvertFileResult | undefined = result;
+    while (res) {
+      this.summary.total++;
+      this.summary[res.status]++;
+      this.out(res);
+      res = this.waiting.get(++this.next);
+      if (res) this.waiting.delete(this.next);
+    }
+  }
+}
+
+/**
+ * The walk and the names: early failures, and the items to convert, each with its index
+ * in the walk. A function of its own, so the walk's entries are let go before the run.
+ */
+async function planItems(
+  inputs: string[],
+  options: ConvertOptions,
+): Promise<{ early: { index: number; result: ConvertFileResult }[]; items: IndexedItem[]; total: number }> {
   const r = resolveOptions(options);
   const entries = await walkSources(inputs, [options.outDir], options.shard);
-  const early: ConvertFileResult[] = [];
-  for (const entry of entries) {
+  const order = new Map(entries.map((e, i) => [e.path, i]));
+  const indexOf = (source: string): number => order.get(source) as number;
+  const early: { index: number; result: ConvertFileResult }[] = [];
+  for (const [index, entry] of entries.entries()) {
     if (entry.problem) {
-      early.push({ source: entry.path, output: null, status: 'failed', errors: [finding('unreadable', entry.problem)], warnings: [] });
+      early.push({ index, result: { source: entry.path, output: null, status: 'failed', errors: [finding('unreadable', entry.problem)], warnings: [] } });
     }
   }
   const names = planNames(
@@ -59,15 +135,7 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
     r.profile,
     options.rename ?? false,
   );
-  for (const f of names.failed) early.push({ source: f.source, output: null, status: 'failed', errors: f.errors, warnings: [] });
-  const items: ConvertItem[] = names.named.map((n) => ({ source: n.source, output: path.join(options.outDir, n.name) }));
-  const onStart = options.onStart;
-  for (const e of early) options.onFile?.(e);
-  const report = await convertItems(items, {
-    ...options,
-    onStart: onStart ? (n) => onStart(n + early.length) : undefined,
-  });
-  const order = new Map(entries.map((e, i) => [e.path, i]));
-  const files = [...early, ...report.files].sort((a, b) => (order.get(a.source) ?? 0) - (order.get(b.source) ?? 0));
-  return { files, summary: summarize(files) };
+  for (const f of names.failed) early.push({ index: indexOf(f.source), result: { source: f.source, output: null, status: 'failed', errors: f.errors, warnings: [] } });
+  const items: IndexedItem[] = names.named.map((n) => ({ source: n.source, output: path.join(options.outDir, n.name), index: indexOf(n.source) }));
+  return { early, items, total: entries.length };
 }

@@ -10,7 +10,7 @@
  * source hash and options, which is how a re-run knows it can skip.
  */
 
-export { convertFiles } from './files.js';
+export { convertFiles, convertFilesEach } from './files.js';
 export { sha256File } from './hash.js';
 export { convertItems } from './items.js';
 export type { ConvertFileResult, ConvertItem, ConvertOptions, ConvertReport, ConvertStats, ConvertStatus } from './options.js';

@@ -20,11 +20,31 @@ import { prepare } from './probe.js';
  * is a failed result. Throws only for a missing ffmpeg (when some source needs it).
  */
 export async function convertItems(items: ConvertItem[], options: Omit<ConvertOptions, 'outDir'>): Promise<ConvertReport> {
+  const results = new Map<ConvertItem, ConvertFileResult>();
+  await convertItemsEach(items, options, (res, item) => results.set(item, res));
+  // Report in the order the sources were given, whatever order they finished in.
+  const files = items.map((item) => results.get(item) as ConvertFileResult);
+  return { files, summary: summarize(files) };
+}
+
+/**
+ * convertItems without keeping the results: each goes to `onResult` (then to
+ * options.onFile) as soon as it is known, in completion order, and nothing of a finished
+ * file is held after that, so a run's memory does not grow with its file count.
+ */
+export async function convertItemsEach(
+  items: ConvertItem[],
+  options: Omit<ConvertOptions, 'outDir'>,
+  onResult: (result: ConvertFileResult, item: ConvertItem, index: number) => void,
+): Promise<void> {
   const r = resolveOptions(options);
   options.onStart?.(items.length);
-  const results = new Map<ConvertItem, ConvertFileResult>();
+  const indexOf = new Map<ConvertItem, number>(items.map((item, i) => [item, i]));
+  const reported = new Uint8Array(items.length);
   const emit = (res: ConvertFileResult, item: ConvertItem): void => {
-    results.set(item, res);
+    const i = indexOf.get(item) as number;
+    reported[i] = 1;
+    onResult(res, item, i);
     options.onFile?.(res);
   };
   // ffmpeg is looked up only when a source needs it: a batch of conforming A-law files converts without it.
@@ -47,23 +67,27 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
   // own so a big batch never reads every source at once.
   const hashLimit = pLimit(4);
   const hashSource = (file: string): Promise<string> => hashLimit(() => sha256File(file));
-  const prepared = await Promise.all(
-    items.map((item) =>
+  // In the order given, so groups (and logs) do not depend on which probe finished first.
+  const slots: (Pending | undefined)[] = new Array<Pending | undefined>(items.length);
+  await Promise.all(
+    items.map((item, i) =>
       ioLimit(async () => {
         const res = await prepare(item, r, ffmpegInfo, hashSource);
         if ('result' in res) emit(res.result, item);
-        return res;
+        else slots[i] = res.pending;
       }),
     ),
   );
-  // In the order given, so groups (and logs) do not depend on which probe finished first.
-  const pending = prepared.flatMap((res) => ('pending' in res ? [res.pending] : []));
+  let pending = slots.filter((p): p is Pending => p !== undefined);
+  slots.length = 0;
 
   // A dry run goes the whole way a real run goes (probe, decode, conditioning, the check
   // rules) and stops at the write in finish(): it fails exactly what a real run fails.
   {
-    const copies = pending.filter((p) => p.route === 'copy');
-    const decodes = pending.filter((p) => p.route !== 'copy');
+    let copies = pending.filter((p) => p.route === 'copy');
+    let decodes = pending.filter((p) => p.route !== 'copy');
+    // From here each source is held only by the work that handles it, and let go when done.
+    pending = [];
     const cpuLimit = pLimit(r.jobs);
     // Without --jobs: once what is left fits in two rounds, start it all and let the
     // system share the CPUs, rather than idle CPUs while the last long decodes run.
@@ -75,6 +99,7 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
     const work: Promise<void>[] = copies.map((p) =>
       cpuLimit(async () => emit(await convertFromAlaw(p, r), p.item)).then(rebalance),
     );
+    copies = [];
     if (decodes.length > 0) {
       const info = await ffmpegInfo();
       // Decodes whose ffmpeg has not started yet. A finished group's in-process work
@@ -113,14 +138,17 @@ export async function convertItems(items: ConvertItem[], options: Omit<ConvertOp
           // One macrotask on, the group this slot let in has begun launching; let it spawn first.
           await new Promise((resolve) => setImmediate(resolve));
           await Promise.all(launching);
-          for (const d of out.decoded) emit(await finish(d.p, d.audio, r), d.p.item);
+          // All of the group at once: their writes go out as one batch (place.ts).
+          await Promise.all(out.decoded.map(async (d) => emit(await finish(d.p, d.audio, r), d.p.item)));
         });
-      for (const group of makeGroups(decodes, r.jobs)) work.push(schedule(group));
+      const groups = makeGroups(decodes, r.jobs);
+      decodes = [];
+      for (const group of groups.splice(0)) work.push(schedule(group));
       rebalance();
     }
     await Promise.all(work);
   }
-  // Report in the order the sources were given, whatever order they finished in.
-  const files = items.map((item) => results.get(item) ?? { source: item.source, output: null, status: 'failed' as const, errors: [finding('internal', 'No result was recorded for this file.')], warnings: [] });
-  return { files, summary: summarize(files) };
+  items.forEach((item, i) => {
+    if (!reported[i]) emit({ source: item.source, output: null, status: 'failed', errors: [finding('internal', 'No result was recorded for this file.')], warnings: [] }, item);
+  });
 }
