@@ -59,25 +59,42 @@ export async function probeAndHashSource(
   } finally {
     await handle.close();
   }
-  const sha256 = whole ? createHash('sha256').update(whole).digest('hex') : null;
-  let meta;
   try {
-    meta = whole ? await parseWhole(file, whole) : await parseFile(file, MM_OPTIONS);
-  } catch (err) {
-    return { probe: { kind: 'unknown', reason: (err as Error).message }, sha256 };
+    const sha256 = whole ? createHash('sha256').update(whole).digest('hex') : null;
+    let meta;
+    try {
+      meta = whole ? await parseWhole(file, whole) : await parseFile(file, MM_OPTIONS);
+    } catch (err) {
+      return { probe: { kind: 'unknown', reason: (err as Error).message }, sha256 };
+    }
+    // Only numbers and strings are kept from here on (nothing that points into `whole`).
+    return { probe: fromMetadata(meta.format, wav), sha256 };
+  } finally {
+    if (whole) spareWholeBuffers.push(whole.buffer as ArrayBuffer);
   }
-  return { probe: fromMetadata(meta.format, wav), sha256 };
 }
+
+/**
+ * Buffers of WHOLE_READ_BYTES used again from source to source: a fresh buffer a source
+ * is memory outside the JavaScript heap that the garbage collector lets pile up (tens of
+ * MB over a few thousand sources) before it frees any. At most as many are kept as were
+ * ever in use at once (the probes in flight).
+ */
+const spareWholeBuffers: ArrayBuffer[] = [];
 
 const MM_OPTIONS = { duration: true, skipCovers: true } as const;
 
 /** All `size` bytes, or null when the file is not that size any more (then it is read as a large one). */
 async function readWhole(handle: FileHandle, size: number): Promise<Buffer | null> {
-  const buf = Buffer.allocUnsafe(size);
+  const backing = spareWholeBuffers.pop() ?? Buffer.allocUnsafeSlow(WHOLE_READ_BYTES).buffer;
+  const buf = Buffer.from(backing, 0, size);
   let got = 0;
   while (got < size) {
     const { bytesRead } = await handle.read(buf, got, size - got, got);
-    if (bytesRead === 0) return null;
+    if (bytesRead === 0) {
+      spareWholeBuffers.push(backing);
+      return null;
+    }
     got += bytesRead;
   }
   return buf;

@@ -102,7 +102,7 @@ export async function prepare(
   }
   const needsFfmpeg = route !== 'copy';
   const info = needsFfmpeg ? await ffmpegInfo() : null;
-  const key = outputKey(r, info?.version ?? null, info?.soxr ?? null);
+  const key = sharedOutputKey(r, info?.version ?? null, info?.soxr ?? null);
 
   // lstat: a link at the output path (even a dangling one) is not a file promptprep wrote.
   const existing = await fs.lstat(item.output).catch(() => null);
@@ -135,4 +135,19 @@ export async function prepare(
     }
   }
   return { pending: { item, probe, route, sourceSha256, key, warnings, replaces } };
+}
+
+/**
+ * outputKey, worked out once a run (per ffmpeg version) rather than once a source: the
+ * same few inputs every time, and one string shared by every source's Pending instead
+ * of a copy each.
+ */
+const outputKeys = new WeakMap<Resolved, Map<string, string>>();
+function sharedOutputKey(r: Resolved, ffmpegVersion: string | null, soxr: boolean | null): string {
+  let keys = outputKeys.get(r);
+  if (!keys) outputKeys.set(r, (keys = new Map()));
+  const k = `${ffmpegVersion}\u0000${soxr}`;
+  let key = keys.get(k);
+  if (key === undefined) keys.set(k, (key = outputKey(r, ffmpegVersion, soxr)));
+  return key;
 }
