@@ -10,7 +10,8 @@ import path from 'node:path';
 import { cacheDir } from './cache-dir.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config-file.js';
-import { ffmpegNeeds, noFfmpegError, searchFfmpeg, type FfmpegBinary, type FfmpegCandidate } from './ffmpeg.js';
+import { encoderNeed } from './codecs/encode.js';
+import { ffmpegNeeds, noFfmpegError, searchFfmpeg, type FfmpegBinary, type FfmpegCandidate, type FfmpegNeed } from './ffmpeg.js';
 import { CEC_PLATFORM, resolvePlatform, type PlatformId } from './platforms.js';
 import { escapeControlChars } from './text-safe.js';
 
@@ -152,18 +153,21 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   // Config first: it says which ffmpeg features, which ledger and which platform matter.
   let config: Config | null = null;
   let configReport: DoctorReport['config'];
+  /** The encoder the profile's codec takes from ffmpeg (GSM 6.10, MP3), if any. */
+  let profileNeed: FfmpegNeed | null = null;
   try {
     const { loadConfig } = await import('./config.js');
     const loaded = await loadConfig({ cwd, ...(options.configPath ? { explicitPath: options.configPath } : {}) });
     config = loaded.config;
     configReport = { ok: true, path: loaded.source, profile: { id: loaded.profile.id, title: loaded.profile.title } };
+    profileNeed = encoderNeed(loaded.profile);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     configReport = { ok: false, path: options.configPath ? path.resolve(cwd, options.configPath) : path.join(cwd, 'promptprep.config.json'), profile: null, error: err.message };
     problems.push(`config: ${err.message}`);
   }
 
-  const search = await searchFfmpeg({ env, all: true, needs: ffmpegNeeds({ bandLimit: config?.convert.bandLimit ?? false }) });
+  const search = await searchFfmpeg({ env, all: true, needs: [...ffmpegNeeds({ bandLimit: config?.convert.bandLimit ?? false }), ...(profileNeed ? [profileNeed] : [])] });
   const chosenCandidate = search.candidates.find((c) => c.status === 'chosen');
   const ffmpeg: DoctorReport['ffmpeg'] = {
     ok: search.chosen !== null,

@@ -19,7 +19,8 @@ import {
 import { decodePcm16 } from '../src/codecs/pcm16.js';
 import { buildCanonicalWav } from '../src/wav.js';
 import { encodeAlaw } from '../src/alaw.js';
-import { encodeWithFfmpeg, ffmpegFeatures, locateFfmpeg, searchFfmpeg, type FfmpegBinary } from '../src/ffmpeg.js';
+import { encodeWithFfmpeg, ffmpegFeatures, ffmpegNeeds, locateFfmpeg, searchFfmpeg, type FfmpegBinary } from '../src/ffmpeg.js';
+import { encoderNeed } from '../src/codecs/index.js';
 import { BITEXACT, FFMPEG, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeSource, speechExpr } from './helpers/convert-audio.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -195,6 +196,19 @@ describe('an ffmpeg without the encoder a profile needs', () => {
     await expect(run).rejects.toThrow('--enable-libgsm');
     const raw = encodeForProfile(speech[8000]!.subarray(0, 800), 8000, { codec: 'gsm', container: 'raw' }, { ffmpeg: binary, features });
     await expect(raw).rejects.toThrow('has no encoder "libgsm", needed for headerless GSM 6.10');
+  });
+
+  it('as a need of the ffmpeg search (doctor, convert): a binary without libgsm is passed over, naming the encoder and the profile', async () => {
+    const need = encoderNeed({ codec: 'gsm', container: 'wav', id: 'asterisk-gsm' })!;
+    expect(encoderNeed({ codec: 'mulaw', container: 'wav' })).toBeNull();
+    const search = await searchFfmpeg({ all: true, needs: [...ffmpegNeeds(), need] });
+    for (const c of search.candidates.filter((c) => c.features)) {
+      if (c.features!.encoders.includes('libgsm_ms')) expect(c.status, c.path!).not.toBe('unusable');
+      else expect(c, c.path!).toMatchObject({ status: 'unusable', reason: 'it has no encoder "libgsm_ms" (needed for GSM 6.10 in WAV (profile asterisk-gsm))' });
+    }
+    // This machine has both kinds: the system's ffmpeg with libgsm, the npm registry's 4.1 without.
+    expect(search.candidates.filter((c) => c.status === 'unusable').length).toBeGreaterThan(0);
+    expect(search.chosen).not.toBeNull();
   });
 
   it('MP3: names libmp3lame', async () => {
