@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('convert for several platforms in one run', () => {
-  it('writes dist/<profile>/ for each, each target naming the source by its own rule', async () => {
+  it('writes dist/<profile>/ for each, each folder passing `check` by its own profile, each target naming the source by its own rule', async () => {
     const out = p('three');
     const res = await runCli(['convert', SOURCES, '--out', out, '--profile', 'huawei-privatenumber,asterisk,amazon-connect', '--rename', '--json'], { cwd: dir });
     const report = json(res);
@@ -68,6 +68,13 @@ describe('convert for several platforms in one run', () => {
     expect(report.targets[0]?.maxSeconds).toBeCloseTo(249.99, 2);
     expect(report.summary).toMatchObject({ total: 15, converted: 15, failed: 0 });
     expect(await listTree(path.join(out, 'asterisk', 'sounds', 'en'))).toContain('welcome.wav');
+    // Each folder passes `check` by its own platform's rules: µ-law is right for Amazon Connect, an error for Huawei.
+    for (const profile of ['huawei-privatenumber', 'asterisk', 'amazon-connect']) {
+      const ok = await runCli(['check', path.join(out, profile), '--profile', profile], { cwd: dir });
+      expect(ok.code, `${profile}: ${ok.stdout}`).toBe(0);
+    }
+    const wrong = await runCli(['check', path.join(out, 'amazon-connect'), '--profile', 'huawei-privatenumber'], { cwd: dir });
+    expect(wrong.code).toBe(1);
     // One source, each target the name its own rule accepts: Huawei refuses the space, Amazon Connect takes it.
     expect(report.files.filter((f) => f.source.endsWith('wait voice.m4a')).map((f) => [f.target, path.basename(f.output ?? '')])).toEqual([
       ['huawei-privatenumber', 'wait_voice.wav'],
@@ -177,6 +184,10 @@ describe('convert for several platforms in one run', () => {
     ]);
     for (const rate of [8000, 16000, 32000, 48000]) {
       expect(riffRate(await fs.readFile(path.join(out, 'freeswitch', String(rate), 'hello.wav')))).toBe(rate);
+    }
+    for (const profile of ['asterisk', 'freeswitch']) {
+      const check = await runCli(['check', path.join(out, profile), '--profile', profile], { cwd: dir });
+      expect(check.code, `${profile}: ${check.stdout}`).toBe(0);
     }
   });
 });
