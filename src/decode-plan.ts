@@ -1,4 +1,4 @@
-import { DOWNMIX_FILTERS } from './downmix.js';
+import { DOWNMIX_FILTERS, SIDE_FILTERS } from './downmix.js';
 
 /**
  * Building an ffmpeg decode, as data: which sources, which filters, where the raw samples
@@ -56,6 +56,8 @@ export interface DecodeJob {
    * write the source's own channels, unmixed, here too, for measuring what the mix did.
    */
   downmix?: { referencePath: string };
+  /** A stereo source: its side signal (L-R)/2 written here too (16-bit mono), for measuring what ffmpeg's mix did. */
+  side?: { path: string };
 }
 
 /** The filter chain for one source. It depends on the options only, never on the batch. */
@@ -93,6 +95,7 @@ export function buildDecodePlan(jobs: DecodeJob[], options: DecodeOptions): Deco
         filters: j.downmix ? [...DOWNMIX_FILTERS, ...filters] : filters,
         ...cap,
       };
+      if (j.side) return [main, { inputIndex: i, rawPath: j.side.path, encoding: 's16le', filters: [...SIDE_FILTERS, ...filters], ...cap }];
       if (!j.downmix) return [main];
       return [main, { inputIndex: i, rawPath: j.downmix.referencePath, encoding: 's16le', filters, keepChannels: true, ...cap }];
     }),

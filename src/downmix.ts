@@ -15,7 +15,9 @@ import { finding, type Finding } from './findings.js';
  * channel would otherwise come out 8.7 dB up and clip) and, when it is quieter by more
  * than DOWNMIX_WARN_DB (speech in one side channel only), a warning says so.
  *
- * Mono and stereo sources never come here: ffmpeg's own downmix already keeps their level.
+ * Mono sources never come here. A stereo source keeps ffmpeg's own downmix, the average
+ * (L+R)/2, byte for byte: it keeps the level of speech in both channels and cannot clip.
+ * Speech in one channel only comes out 6 dB down, which stereoDownmixWarning reports.
  */
 
 /** Filters before the common chain (decode-plan.ts). pan in float: its integer path clips. */
@@ -82,6 +84,56 @@ export function finishDownmix(
     );
   }
   return { samples, sourceActiveDb, outputActiveDb, gainDb, warning };
+}
+
+/**
+ * Filters (before the common chain) of a stereo source's second output: its side signal
+ * (L-R)/2, mono. With ffmpeg's mono mix M = (L+R)/2, the source's channels are M+S and
+ * M-S: measured at the cost of one extra mono resample, without touching the mix itself.
+ * In float, as the mix is made.
+ */
+export const SIDE_FILTERS: readonly string[] = ['aformat=sample_fmts=fltp', 'pan=mono|c0=0.5*c0-0.5*c1'];
+
+/** Sources with exactly this many channels keep ffmpeg's mix and get the side-signal check. */
+export const STEREO_CHANNELS = 2;
+
+/**
+ * What ffmpeg's stereo downmix did to the speech level, from the mono mix and the side
+ * signal (16-bit, same rate and length, through the same filters): a downmix-level
+ * warning when the mix is more than DOWNMIX_WARN_DB off the louder channel (speech in one
+ * channel only: 6 dB down; channels that cancel: silence), else null. The mix is not
+ * changed: raising it by the 6 dB one silent channel costs would clip speech that is loud
+ * in its own channel, and --normalize does that job with a limit.
+ */
+export function stereoDownmixWarning(mid: Int16Array, side: Int16Array, sampleRate: number, analysis: AnalysisOptions): Finding | null {
+  const n = Math.min(mid.length, side.length);
+  const left = new Int16Array(n);
+  const right = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = mid[i] as number;
+    const s = side[i] as number;
+    left[i] = clamp16(m + s);
+    right[i] = clamp16(m - s);
+  }
+  const sourceActiveDb = Math.max(analyzeSamples(left, sampleRate, analysis).activeDb, analyzeSamples(right, sampleRate, analysis).activeDb);
+  if (!Number.isFinite(sourceActiveDb)) return null; // silent in both channels: nothing was lost
+  const outputActiveDb = analyzeSamples(mid.length === n ? mid : mid.subarray(0, n), sampleRate, analysis).activeDb;
+  if (!Number.isFinite(outputActiveDb)) {
+    return finding(
+      'downmix-level',
+      `The stereo source was mixed down to mono, and its speech cancelled out: one channel is the other inverted (${sourceActiveDb.toFixed(1)} dBFS in each, silence in the mix). Export one channel as mono, or fix the inverted channel's polarity.`,
+    );
+  }
+  const change = outputActiveDb - sourceActiveDb;
+  if (Math.abs(change) <= DOWNMIX_WARN_DB) return null;
+  return finding(
+    'downmix-level',
+    `The stereo source was mixed down to mono (the average of its channels), and its speech came out ${Math.abs(change).toFixed(1)} dB ${change < 0 ? 'quieter' : 'louder'} than in its louder channel (${outputActiveDb.toFixed(1)} dBFS instead of ${sourceActiveDb.toFixed(1)} dBFS)${change < 0 ? ': the speech is in one channel only, or the channels partly cancel. Export the speech channel as mono, or convert with --normalize' : ''}.`,
+  );
+}
+
+function clamp16(v: number): number {
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
 function toInt16(x: Float32Array, gain: number): Int16Array {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSamples, defaultAnalysisOptions } from '../src/audio-analysis.js';
 import { buildDecodePlan } from '../src/decode-plan.js';
-import { DOWNMIX_FILTERS, finishDownmix } from '../src/downmix.js';
+import { DOWNMIX_FILTERS, finishDownmix, SIDE_FILTERS, stereoDownmixWarning } from '../src/downmix.js';
 
 const RATE = 8000;
 
@@ -70,5 +70,45 @@ describe('buildDecodePlan with a downmix', () => {
     expect(mix?.filters.slice(0, DOWNMIX_FILTERS.length)).toEqual(DOWNMIX_FILTERS);
     expect(ref).toMatchObject({ inputIndex: 0, rawPath: 'x.ch', encoding: 's16le', keepChannels: true, maxSeconds: 5 });
     expect(ref?.filters).toEqual(mix?.filters.slice(DOWNMIX_FILTERS.length));
+  });
+});
+
+describe('stereoDownmixWarning (mid = (L+R)/2, side = (L-R)/2, as ffmpeg writes them)', () => {
+  const toInt16 = (x: Float32Array): Int16Array => Int16Array.from(x, (v) => Math.round(v * 32768));
+  const mixOf = (l: Float32Array, r: Float32Array, sign: number): Int16Array => toInt16(l.map((v, i) => 0.5 * (v + sign * (r[i] as number))));
+
+  it('speech in one channel: 6 dB quieter than the louder channel, warned', () => {
+    const l = speech(0.1);
+    const r = new Float32Array(l.length);
+    const w = stereoDownmixWarning(mixOf(l, r, 1), mixOf(l, r, -1), RATE, defaultAnalysisOptions);
+    expect(w?.code).toBe('downmix-level');
+    expect(w?.message).toMatch(/6\.0 dB quieter than in its louder channel/);
+  });
+
+  it('the same speech in both channels, or one 2 dB down: no warning; silence: none', () => {
+    const l = speech(0.1);
+    expect(stereoDownmixWarning(mixOf(l, l, 1), mixOf(l, l, -1), RATE, defaultAnalysisOptions)).toBeNull();
+    const r = scaled(l, 0.8);
+    expect(stereoDownmixWarning(mixOf(l, r, 1), mixOf(l, r, -1), RATE, defaultAnalysisOptions)).toBeNull();
+    const zero = new Int16Array(RATE);
+    expect(stereoDownmixWarning(zero, zero, RATE, defaultAnalysisOptions)).toBeNull();
+  });
+
+  it('one channel the other inverted: the speech cancels out, warned', () => {
+    const l = speech(0.1);
+    const r = scaled(l, -1);
+    expect(stereoDownmixWarning(mixOf(l, r, 1), mixOf(l, r, -1), RATE, defaultAnalysisOptions)?.message).toMatch(/cancelled out/);
+  });
+});
+
+describe('buildDecodePlan for a stereo source', () => {
+  const options = { sampleRate: 8000, channels: 1, soxr: false, bandLimit: true };
+  it('the mix output is the same as a mono job (byte-identical to it); the side signal is a second output of the same input', () => {
+    const mono = buildDecodePlan([{ source: 'm.wav', rawPath: 'm.alaw', encoding: 'alaw' }], options);
+    const st = buildDecodePlan([{ source: 's.wav', rawPath: 'm.alaw', encoding: 'alaw', side: { path: 's.side' }, maxSeconds: 3 }], options);
+    expect(mono.outputs).toHaveLength(1);
+    expect(st.outputs[0]).toEqual({ ...mono.outputs[0], maxSeconds: 3 });
+    expect(st.outputs[1]).toMatchObject({ inputIndex: 0, rawPath: 's.side', encoding: 's16le', maxSeconds: 3 });
+    expect(st.outputs[1]?.filters).toEqual([...SIDE_FILTERS, ...(mono.outputs[0]?.filters ?? [])]);
   });
 });

@@ -2,13 +2,14 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
-import { finishDownmix } from '../downmix.js';
+import { finishDownmix, stereoDownmixWarning } from '../downmix.js';
+import { decodeAlaw } from '../alaw.js';
 import { fileUrl, runDecodePlan, type FfmpegBinary } from '../ffmpeg.js';
 import { finding, type Finding } from '../findings.js';
 import { ownerTag } from '../stale-files.js';
 import type { ConvertFileResult, ConvertItem, Resolved } from './options.js';
 import { failedResult, type Pending } from './pending.js';
-import { decodeCap, needsSamples, surroundChannels } from './plan.js';
+import { decodeCap, isStereo, needsSamples, surroundChannels } from './plan.js';
 
 /** Running one group's ffmpeg decode into scratch files, and isolating the source a failed group stumbled on. */
 
@@ -49,6 +50,7 @@ export async function decodeGroup(
         rawPath: path.join(tmpDir, `${i}.${encoding}`),
         encoding,
         ...(surround ? { downmix: { referencePath: path.join(tmpDir, `${i}.channels.s16le`) } } : {}),
+        ...(isStereo(p) ? { side: { path: path.join(tmpDir, `${i}.side.s16le`) } } : {}),
         ...(cap !== undefined ? { maxSeconds: cap } : {}),
       };
     });
@@ -77,10 +79,13 @@ export async function decodeGroup(
         decoded.push({ p, audio: { samples: mix.samples } });
         continue;
       }
-      decoded.push({
-        p,
-        audio: job.encoding === 'alaw' ? { codes: raw } : { samples: new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1) },
-      });
+      const audio: DecodedAudio = job.encoding === 'alaw' ? { codes: raw } : { samples: int16(raw) };
+      if (job.side) {
+        const side = int16(await fs.readFile(job.side.path));
+        const warning = stereoDownmixWarning(audio.samples ?? decodeAlaw(audio.codes), side, r.profile.sampleRate, r.analysis);
+        if (warning) p.warnings.push(warning);
+      }
+      decoded.push({ p, audio });
     }
     return { decoded };
   } finally {

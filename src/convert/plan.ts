@@ -1,4 +1,4 @@
-import { DOWNMIX_ABOVE_CHANNELS } from '../downmix.js';
+import { DOWNMIX_ABOVE_CHANNELS, STEREO_CHANNELS } from '../downmix.js';
 import type { Resolved } from './options.js';
 import type { Pending } from './pending.js';
 
@@ -55,4 +55,9 @@ export function needsSamples(p: Pending, r: Resolved): boolean {
 /** The channel count of a source that gets the dialogue-keeping downmix (downmix.ts), else 0. */
 export function surroundChannels(p: Pending): number {
   return p.probe.kind === 'audio' && p.probe.channels > DOWNMIX_ABOVE_CHANNELS ? p.probe.channels : 0;
+}
+
+/** A stereo source: ffmpeg's own mix, checked for the level it lost (downmix.ts, stereoDownmixWarning). */
+export function isStereo(p: Pending): boolean {
+  return p.probe.kind === 'audio' && p.probe.channels === STEREO_CHANNELS;
 }
