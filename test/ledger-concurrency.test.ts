@@ -57,7 +57,9 @@ describe('concurrent writers', () => {
         reviews.push(await p.run(['review', `cli-${i}.wav`, 'approved']));
       }
     })();
-    const watch = await p.run(['watch', p.path('sources', 'w'), '--once', '--stable-ms', '0', '--log-format', 'json', '--jobs', '2']);
+    // 30 conversions beside a hammering writer: on a loaded machine this outlasts the
+    // helper's default 30 s, whose SIGTERM watch answers by finishing its round and exiting 0.
+    const watch = await p.run(['watch', p.path('sources', 'w'), '--once', '--stable-ms', '0', '--log-format', 'json', '--jobs', '2'], { timeoutMs: 120_000 });
     await reviewing;
     await fs.writeFile(stop, '');
     const result = await hammer.waitFor((m) => m.done === true, 60_000);
@@ -72,7 +74,7 @@ describe('concurrent writers', () => {
     const log = `${watch.stdout}\n${watch.stderr}`;
     expect(log).not.toMatch(/SQLITE_BUSY|database is locked|could not record/);
     expect(log).not.toMatch(STACK_LINE);
-    expect(log.match(/"event":"converted"/g)).toHaveLength(WATCHED);
+    expect(log.match(/"event":"converted"/g), show(watch)).toHaveLength(WATCHED);
 
     for (const r of reviews) {
       expect(r.code, show(r)).toBe(0);
@@ -99,7 +101,7 @@ describe('concurrent writers', () => {
       ledger.close();
     }
     expect(ledgerViolations(p.ledgerFile)).toEqual([]);
-  });
+  }, 180_000);
 
   it('processes opening a new ledger file at the same moment create its schema exactly once', async () => {
     // More rounds for hunting races by hand: PROMPTPREP_LEDGER_OPEN_ROUNDS=40.

@@ -14,6 +14,12 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /**
+   * The timeout fired and the CLI was sent SIGTERM. Set even when it then exited 0 (watch
+   * finishes its round and exits 0 on SIGTERM): `code` is null then, so a test that expects
+   * 0 sees the cut, not a run that looked complete.
+   */
+  timedOut?: boolean;
 }
 
 export interface CliOptions {
@@ -45,24 +51,32 @@ function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessE
 function run(file: string, args: readonly string[], options: CliOptions): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it in pretest)`);
   const ownCwd = options.cwd ? null : mkdtempSync(path.join(os.tmpdir(), 'promptprep-cli-cwd-'));
+  const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve) => {
-    execFile(
+    let timedOut = false;
+    const child = execFile(
       file,
       [...args],
       {
         cwd: options.cwd ?? (ownCwd as string),
         env: cliEnv(options.env),
-        timeout: options.timeoutMs ?? 30_000,
         maxBuffer: 64 * 1024 * 1024,
         encoding: 'utf8',
       },
       (err, stdout, stderr) => {
+        clearTimeout(timer);
         const e = err as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
         if (ownCwd) rmSync(ownCwd, { recursive: true, force: true });
-        const code = e ? (typeof e.code === 'number' ? e.code : null) : 0;
-        resolve({ code, signal: e?.signal ?? null, stdout, stderr });
+        const code = timedOut ? null : e ? (typeof e.code === 'number' ? e.code : null) : 0;
+        const cut = timedOut ? `[test helper: timed out after ${timeoutMs} ms and sent SIGTERM]\n` : '';
+        resolve({ code, signal: e?.signal ?? null, stdout, stderr: `${stderr}${cut}`, ...(timedOut ? { timedOut } : {}) });
       },
     );
+    // Not execFile's own timeout: with it, a CLI that handles SIGTERM and exits 0 looks like a complete run.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, timeoutMs);
   });
 }
 

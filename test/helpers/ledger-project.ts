@@ -50,8 +50,8 @@ export class Project {
     return out;
   }
 
-  run(args: readonly string[]): Promise<CliResult> {
-    return runCli(args, { cwd: this.dir });
+  run(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+    return runCli(args, { cwd: this.dir, ...options });
   }
 
   async convert(...extra: string[]): Promise<CliResult> {
