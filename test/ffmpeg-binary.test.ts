@@ -208,7 +208,9 @@ async function loggingFfmpeg(name: string, delaySeconds = 0): Promise<{ binary: 
       '#!/bin/sh',
       `log=${quote(log)}`,
       'if [ "$2" = "-version" ]; then echo version >> "$log"; fi',
-      'if [ "$1" = "-i" ]; then',
+      // A decode reads its sources as -i inputs or as amovie sources of a -filter_complex graph.
+      'case " $* " in *" -i "*|*" -filter_complex "*) decode=1 ;; *) decode=0 ;; esac',
+      'if [ "$decode" = 1 ]; then',
       '  echo "start $$" >> "$log"',
       ...(delaySeconds > 0 ? [`  sleep ${delaySeconds}`] : []),
       `  ${quote(realFfmpeg)} "$@"; rc=$?`,
