@@ -92,7 +92,10 @@ export function finishDownmix(
  * M-S: measured at the cost of one extra mono resample, without touching the mix itself.
  * In float, as the mix is made.
  */
-export const SIDE_FILTERS: readonly string[] = ['aformat=sample_fmts=fltp', 'pan=mono|c0=0.5*c0-0.5*c1'];
+// The stereo layout is asked for first because a probe's channel count can be wrong (an
+// AAC in M4A that music-metadata calls stereo decodes as mono): a mono stream is then
+// upmixed to two equal channels, its side signal is silence, and no warning is made up.
+export const SIDE_FILTERS: readonly string[] = ['aformat=sample_fmts=fltp:channel_layouts=stereo', 'pan=mono|c0=0.5*c0-0.5*c1'];
 
 /** Sources with exactly this many channels keep ffmpeg's mix and get the side-signal check. */
 export const STEREO_CHANNELS = 2;
