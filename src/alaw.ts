@@ -24,30 +24,47 @@ function alawToLinear(code: number): number {
 }
 
 /**
- * ffmpeg's table construction (libavcodec pcm_tablegen): each 14-bit input goes to the
- * nearest code by midpoints. The textbook Sun g711.c truncates instead and differs on
- * about 1.5% of inputs, which would break "byte-identical to ffmpeg".
+ * ffmpeg's table construction for both G.711 laws (libavcodec pcm_tablegen's
+ * build_xlaw_table): each 14-bit input goes to the nearest code by midpoints of the decoded
+ * values, expanded here to every 16-bit sample (offset by 32768). The textbook Sun g711.c
+ * truncates instead and differs on about 1.5% of inputs, which would break
+ * "byte-identical to ffmpeg". codecs/g711.ts builds µ-law's table with this too.
  */
-function buildLinearToAlaw14(): Uint8Array {
-  const mask = 0xd5;
-  const table = new Uint8Array(16384);
+export function buildG711EncodeTable(toLinear: (code: number) => number, mask: number): Uint8Array {
+  const table14 = new Uint8Array(16384);
   let j = 1;
-  table[8192] = mask;
+  table14[8192] = mask;
   for (let i = 0; i < 127; i++) {
-    const v1 = alawToLinear(i ^ mask);
-    const v2 = alawToLinear((i + 1) ^ mask);
+    const v1 = toLinear(i ^ mask);
+    const v2 = toLinear((i + 1) ^ mask);
     const v = (v1 + v2 + 4) >> 3;
     for (; j < v; j++) {
-      table[8192 - j] = i ^ (mask ^ 0x80);
-      table[8192 + j] = i ^ mask;
+      table14[8192 - j] = i ^ (mask ^ 0x80);
+      table14[8192 + j] = i ^ mask;
     }
   }
   for (; j < 8192; j++) {
-    table[8192 - j] = 127 ^ (mask ^ 0x80);
-    table[8192 + j] = 127 ^ mask;
+    table14[8192 - j] = 127 ^ (mask ^ 0x80);
+    table14[8192 + j] = 127 ^ mask;
   }
-  table[0] = table[1] as number;
+  table14[0] = table14[1] as number;
+  const table = new Uint8Array(65536);
+  for (let i = 0; i < 65536; i++) table[i] = table14[i >> 2] as number;
   return table;
+}
+
+/** Samples through a 65,536-entry encode table. */
+export function encodeWithTable(table: Uint8Array, samples: Int16Array): Uint8Array {
+  const out = new Uint8Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = table[(samples[i] as number) + 32768] as number;
+  return out;
+}
+
+/** Codes through a 256-entry decode table. */
+export function decodeWithTable(table: Int16Array, bytes: Uint8Array): Int16Array {
+  const out = new Int16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i] as number] as number;
+  return out;
 }
 
 /** A-law byte → 16-bit linear sample. */
@@ -58,29 +75,16 @@ export const ALAW_DECODE: Int16Array = (() => {
 })();
 
 /**
- * 16-bit linear sample (offset by 32768) → A-law byte, expanded from the 14-bit table.
- * Built on first use: every command loads this module, few encode (ffmpeg writes the
- * A-law of a faithful conversion).
+ * 16-bit linear sample (offset by 32768) → A-law byte. Built on first use: every command
+ * loads this module, few encode (ffmpeg writes the A-law of a faithful conversion).
  */
 let alawEncode: Uint8Array | null = null;
-function alawEncodeTable(): Uint8Array {
-  if (!alawEncode) {
-    const table14 = buildLinearToAlaw14();
-    alawEncode = new Uint8Array(65536);
-    for (let i = 0; i < 65536; i++) alawEncode[i] = table14[i >> 2] as number;
-  }
-  return alawEncode;
-}
 
 export function encodeAlaw(samples: Int16Array): Uint8Array {
-  const table = alawEncodeTable();
-  const out = new Uint8Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = table[(samples[i] as number) + 32768] as number;
-  return out;
+  alawEncode ??= buildG711EncodeTable(alawToLinear, 0xd5);
+  return encodeWithTable(alawEncode, samples);
 }
 
 export function decodeAlaw(bytes: Uint8Array): Int16Array {
-  const out = new Int16Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = ALAW_DECODE[bytes[i] as number] as number;
-  return out;
+  return decodeWithTable(ALAW_DECODE, bytes);
 }
