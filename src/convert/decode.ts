@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { float32, int16 } from '../raw-samples.js';
 import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
 import { finishDownmix, stereoDownmixWarning } from '../downmix.js';
 import { decodeAlaw } from '../alaw.js';
@@ -93,15 +94,6 @@ export async function decodeGroup(
   }
 }
 
-function int16(raw: Buffer): Int16Array {
-  const b = raw.byteOffset % 2 === 0 ? raw : Buffer.from(raw);
-  return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
-}
-
-function float32(raw: Buffer): Float32Array {
-  const b = raw.byteOffset % 4 === 0 ? raw : Buffer.from(raw);
-  return new Float32Array(b.buffer, b.byteOffset, b.length >> 2);
-}
 
 /**
  * One source failed a shared process. ffmpeg usually names it (runDecodePlan finds which):

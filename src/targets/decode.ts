@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { float32, int16 } from '../raw-samples.js';
 import type { AnalysisOptions } from '../audio-analysis.js';
 import { filterChain, type DecodePlan, type DecodePlanOutput } from '../decode-plan.js';
 import { DOWNMIX_FILTERS, finishDownmix } from '../downmix.js';
@@ -101,12 +102,3 @@ export async function decodeShared(
   return { ok: true, audio };
 }
 
-function int16(raw: Buffer): Int16Array {
-  const b = raw.byteOffset % 2 === 0 ? raw : Buffer.from(raw);
-  return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
-}
-
-function float32(raw: Buffer): Float32Array {
-  const b = raw.byteOffset % 4 === 0 ? raw : Buffer.from(raw);
-  return new Float32Array(b.buffer, b.byteOffset, b.length >> 2);
-}
