@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fitFileName } from './fs-util.js';
+import { fitFileName, removeEntries } from './fs-util.js';
 import { ownerTag, removeDeadOwners } from './stale-files.js';
 
 /**
@@ -154,18 +154,5 @@ export async function syncDir(dir: string): Promise<void> {
 
 /** Leftovers of writes interrupted by a crash, safe to delete: they were never visible. */
 export async function removeStalePartials(dir: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    if (name.startsWith('.') && name.endsWith('.partial')) {
-      await fs.rm(path.join(dir, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
+  return removeEntries(dir, (name) => name.startsWith('.') && name.endsWith('.partial'));
 }

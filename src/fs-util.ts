@@ -69,3 +69,28 @@ export function fitFileName(stem: string, suffix = '', limit = NAME_MAX_BYTES): 
   const whole = stem + suffix;
   return `${truncateUtf8(whole, limit - HASH_CHARS - 1)}${tag(whole)}`;
 }
+
+/**
+ * Remove the entries of `dir` whose name `test` picks; returns how many went. Best effort:
+ * a folder that cannot be read, or an entry that cannot be removed (still in use, not ours),
+ * is left for the next run.
+ */
+export async function removeEntries(dir: string, test: (name: string) => boolean): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!test(name)) continue;
+    try {
+      await fs.rm(path.join(dir, name), { recursive: true, force: true });
+      removed++;
+    } catch {
+      // next run
+    }
+  }
+  return removed;
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { removeEntries } from './fs-util.js';
 
 /**
  * Temporary files and folders that name the process that made them, so a later run can
@@ -41,22 +41,8 @@ export function isDeadOwner(tag: string): boolean {
  * entry that cannot be removed is left for the next run.
  */
 export async function removeDeadOwners(dir: string, pattern: RegExp): Promise<number> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
+  return removeEntries(dir, (name) => {
     const tag = pattern.exec(name)?.[1];
-    if (tag === undefined || !isDeadOwner(tag)) continue;
-    try {
-      await fs.rm(path.join(dir, name), { recursive: true, force: true });
-      removed++;
-    } catch {
-      // still in use by an orphaned child, or not ours to remove: next run
-    }
-  }
-  return removed;
+    return tag !== undefined && isDeadOwner(tag);
+  });
 }
