@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BINDING_MODES, bindingsFor, type BindingMode } from '../bindings.js';
 import { noSceneHint } from '../catalog.js';
 import { escapeControlChars, escapeControlCharsInJson } from '../text-safe.js';
-import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig } from './common.js';
+import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig, platformOption } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 interface BindingsFlags {
@@ -16,7 +16,7 @@ export function bindingsCommand(): Command {
   return new Command('bindings')
     .description('Print the binding parameters of a PrivateNumber mode, filled with approved file names only (JSON on stdout; what is missing on stderr).')
     .addOption(new Option('--mode <mode>', 'binding mode (required)').choices(BINDING_MODES).makeOptionMandatory())
-    .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
+    .addOption(platformOption())
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .addOption(configOption())
     .addHelpText(

@@ -107,6 +107,11 @@ export function configOption(): Option {
   return new Option('-c, --config <file>', `config file (default: ./${CONFIG_FILE_NAME} when present)`);
 }
 
+/** The platform a ledger command speaks of, worded alike wherever the default is the same. */
+export function platformOption(): Option {
+  return new Option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)');
+}
+
 export function jsonOption(): Option {
   return new Option('--json', 'short for --format json');
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Command } from 'commander';
 import { escapeControlChars as shown } from '../text-safe.js';
-import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
+import { cliPlatform, configOption, EXIT_OK, helpSections, loadCliConfig, parsePositiveInt, platformOption, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
 
 interface DeskFlags {
@@ -27,7 +27,7 @@ export function deskCommand(): Command {
     .option('-o, --out <dir>', 'where dropped files are converted when there is no watch inbox (<watch.root>/inbox)', 'prompts')
     .option('--max-upload-bytes <n>', 'largest file accepted by drag and drop', parsePositiveInt, DEFAULT_MAX_UPLOAD_BYTES)
     .option('--open', 'open the page in the default browser')
-    .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
+    .addOption(platformOption())
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .addOption(configOption())
     .addHelpText(

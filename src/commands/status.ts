@@ -5,7 +5,7 @@ import { colorsFor } from '../report/colors.js';
 import { noSceneHint } from '../catalog.js';
 import { SCENES } from '../scenes.js';
 import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
-import { cliPlatform, configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parseSceneOption, UsageError } from './common.js';
+import { cliPlatform, configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parseSceneOption, platformOption, UsageError } from './common.js';
 import { LEDGER_OPTION_HELP, openCliLedger, projectStatusQuery } from './ledger-common.js';
 
 const FAIL_ON = ['rejected', 'overdue', 'attention'] as const;
@@ -29,7 +29,7 @@ export function statusCommand(): Command {
     .option('--scene <scene>', `only prompts of this scene (${SCENES.join(', ')})`, parseSceneOption)
     .option('--state <state>', `only prompts whose current version is in this state (${REVIEW_STATES.join(', ')})`)
     .option('--fail-on <list>', `exit 1 when any prompt is in one of these conditions (comma-separated: ${FAIL_ON.join(', ')}); a CI gate`)
-    .option('--platform <id>', 'platform (default: "upload.platform" in the config, else huawei-console)')
+    .addOption(platformOption())
     .option('--ledger <file>', LEDGER_OPTION_HELP)
     .addOption(configOption())
     .addHelpText(
