@@ -86,6 +86,15 @@ interface WavWindow {
 const ID_FMT = 0x20746d66; // "fmt "
 const ID_FACT = 0x74636166; // "fact"
 const ID_DATA = 0x61746164; // "data"
+const ID_RIFF = 0x46464952; // "RIFF"
+const ID_WAVE = 0x45564157; // "WAVE"
+
+const EMPTY = Buffer.alloc(0);
+
+/** A chunk's id as text: the three every file has without a string made from bytes each time. */
+function chunkId(idNum: number, win: Buffer, at: number): string {
+  return idNum === ID_FMT ? 'fmt ' : idNum === ID_FACT ? 'fact' : idNum === ID_DATA ? 'data' : win.toString('latin1', at, at + 4);
+}
 
 /**
  * The chunk walker, as a generator of reads so that one implementation serves bytes in
@@ -94,7 +103,7 @@ const ID_DATA = 0x61746164; // "data"
  * headers and the small fmt/fact payloads, walks every chunk inside the window at hand
  * without yielding, and keeps a bounded amount per file however many chunks it holds.
  */
-function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | null> {
+function* walkWav(fileSize: number, first: WavWindow | null = null): Generator<WavRead, WavInfo, WavWindow | null> {
   const info: WavInfo = {
     fileSize,
     declaredRiffSize: null,
@@ -112,11 +121,14 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
     factSampleCount: null,
     problems: [],
   };
-  let win: Buffer = Buffer.alloc(0);
-  let winStart = 0;
+  // The window of file bytes at hand: the whole file when it is in memory (no yield at all).
+  let win: Buffer = first ? first.bytes : EMPTY;
+  let winStart = first ? first.start : 0;
+  /** Whether [offset, offset + length) is in `win`; checked before need() so the common case allocates no generator. */
+  const has = (offset: number, length: number): boolean => offset >= winStart && offset + length <= winStart + win.length;
   /** Make [offset, offset + length) available in `win`; false when the driver cannot. */
   function* need(offset: number, length: number): Generator<WavRead, boolean, WavWindow | null> {
-    if (offset >= winStart && offset + length <= winStart + win.length) return true;
+    if (has(offset, length)) return true;
     const w = yield { offset, length };
     if (!w || offset < w.start || offset + length > w.start + w.bytes.length) return false;
     win = w.bytes;
@@ -125,9 +137,9 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
   }
 
   const headLength = Math.min(12, fileSize);
-  const haveHead = yield* need(0, headLength);
-  const head = haveHead ? win.subarray(-winStart, -winStart + headLength) : Buffer.alloc(0);
-  if (fileSize < 12 || head.length < 12) {
+  const haveHead = has(0, headLength) || (yield* need(0, headLength));
+  if (fileSize < 12 || !haveHead) {
+    const head = haveHead ? win.subarray(-winStart, -winStart + headLength) : EMPTY;
     const start = head.subarray(0, 4).toString('latin1');
     if (fileSize > 0 && fileSize < 12 && start === 'RIFF'.slice(0, start.length)) {
       info.problems.push({ kind: 'truncated', detail: `the file ends after ${fileSize} bytes, inside the 12-byte RIFF header` });
@@ -136,21 +148,22 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
     }
     return info;
   }
-  const riff = head.toString('latin1', 0, 4);
-  const wave = head.toString('latin1', 8, 12);
-  if (riff !== 'RIFF' || wave !== 'WAVE') {
+  const h = -winStart;
+  if (win.readUInt32LE(h) !== ID_RIFF || win.readUInt32LE(h + 8) !== ID_WAVE) {
+    const head = win.subarray(h, h + 12);
+    const riff = head.toString('latin1', 0, 4);
     const what = riff === 'RIFX' ? 'a big-endian RIFX file' : riff === 'RF64' ? 'an RF64 file' : `starts with ${JSON.stringify(printable(head.subarray(0, 4)))}`;
     info.problems.push({ kind: 'not-riff', detail: `it is not a RIFF/WAVE file (${what})` });
     return info;
   }
-  info.declaredRiffSize = head.readUInt32LE(4);
+  info.declaredRiffSize = win.readUInt32LE(h + 4);
   // Only a prefix of the file was given: what lies beyond it cannot be judged.
   let unknownRest = false;
   let pos = 12;
   while (pos + 8 <= fileSize) {
     pos = skipExtraChunks(info, win, winStart, pos);
     if (pos + 8 > fileSize) break;
-    if ((pos < winStart || pos + 8 > winStart + win.length) && !(yield* need(pos, 8))) {
+    if (!has(pos, 8) && !(yield* need(pos, 8))) {
       unknownRest = true;
       break;
     }
@@ -162,7 +175,7 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
     const extra = idNum !== ID_FMT && idNum !== ID_FACT && idNum !== ID_DATA;
     const listedExtra = extra && info.extraChunks.length < MAX_LISTED_CHUNKS;
     if (listed || listedExtra) {
-      const chunk: WavChunk = { id: win.toString('latin1', at, at + 4), offset: pos, size };
+      const chunk: WavChunk = { id: chunkId(idNum, win, at), offset: pos, size };
       if (listed) info.chunks.push(chunk);
       if (listedExtra) info.extraChunks.push(chunk);
     }
@@ -177,30 +190,30 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
           info.problems.push({ kind: 'truncated', detail: 'the file ends inside the fmt chunk' });
         } else {
           const length = Math.min(size, 40, fileSize - payload);
-          if (!(yield* need(payload, length))) {
+          if (!has(payload, length) && !(yield* need(payload, length))) {
             unknownRest = true;
             break;
           }
-          const b = win.subarray(payload - winStart, payload - winStart + length);
-          const formatTag = b.readUInt16LE(0);
-          const effective = formatTag === WAVE_FORMAT_EXTENSIBLE && b.length >= 40 ? b.readUInt16LE(24) : formatTag;
+          const b = payload - winStart;
+          const formatTag = win.readUInt16LE(b);
+          const effective = formatTag === WAVE_FORMAT_EXTENSIBLE && length >= 40 ? win.readUInt16LE(b + 24) : formatTag;
           info.format = {
             formatTag,
             effectiveFormatTag: effective,
-            channels: b.readUInt16LE(2),
-            sampleRate: b.readUInt32LE(4),
-            byteRate: b.readUInt32LE(8),
-            blockAlign: b.readUInt16LE(12),
-            bitsPerSample: b.readUInt16LE(14),
+            channels: win.readUInt16LE(b + 2),
+            sampleRate: win.readUInt32LE(b + 4),
+            byteRate: win.readUInt32LE(b + 8),
+            blockAlign: win.readUInt16LE(b + 12),
+            bitsPerSample: win.readUInt16LE(b + 14),
             fmtSize: size,
-            extraFormatBytes: b.length >= 18 ? b.readUInt16LE(16) : null,
-            samplesPerBlock: b.length >= 20 && b.readUInt16LE(16) >= 2 ? b.readUInt16LE(18) : null,
+            extraFormatBytes: length >= 18 ? win.readUInt16LE(b + 16) : null,
+            samplesPerBlock: length >= 20 && win.readUInt16LE(b + 16) >= 2 ? win.readUInt16LE(b + 18) : null,
           };
         }
       }
     } else if (idNum === ID_FACT) {
       if (++info.counts.fact === 1 && size >= 4 && payload + 4 <= fileSize) {
-        if (!(yield* need(payload, 4))) {
+        if (!has(payload, 4) && !(yield* need(payload, 4))) {
           unknownRest = true;
           break;
         }
@@ -234,7 +247,7 @@ function* walkWav(fileSize: number): Generator<WavRead, WavInfo, WavWindow | nul
     }
     if (runsPast) {
       if (!info.problems.some((p) => p.kind === 'truncated')) {
-        const id = win.toString('latin1', at, at + 4);
+        const id = chunkId(idNum, win, at);
         info.problems.push({ kind: 'truncated', detail: `the ${JSON.stringify(id)} chunk runs past the end of the file` });
       }
       break;
@@ -278,7 +291,7 @@ function skipExtraChunks(info: WavInfo, win: Buffer, winStart: number, pos: numb
     info.chunkCount++;
     info.extraChunkCount++;
     if (info.extraChunks.length < MAX_LISTED_CHUNKS) {
-      const chunk: WavChunk = { id: win.toString('latin1', at, at + 4), offset: pos, size };
+      const chunk: WavChunk = { id: chunkId(idNum, win, at), offset: pos, size };
       info.extraChunks.push(chunk);
       if (info.chunks.length < MAX_LISTED_CHUNKS) info.chunks.push(chunk);
     }
@@ -292,9 +305,9 @@ function skipExtraChunks(info: WavInfo, win: Buffer, winStart: number, pos: numb
  * bytes (the whole file, or a prefix large enough for the header).
  */
 export function parseWav(buf: Uint8Array, fileSize: number): WavInfo {
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const whole: WavWindow = { start: 0, bytes: view };
-  const walk = walkWav(fileSize);
+  const walk = walkWav(fileSize, whole);
   let step = walk.next();
   while (!step.done) {
     const { offset, length } = step.value;
