@@ -85,29 +85,24 @@ export function validateFileName(fileName: string, profile: Profile, advice: Nam
   // Node's extname(".wav") is "": a name that is only the extension has that extension, and nothing before it.
   const onlyExtension = fileName.toLowerCase() === profile.extension.toLowerCase();
   const ext = onlyExtension ? fileName : fileName.endsWith(profile.extension) ? profile.extension : path.extname(fileName);
-  const suggestion = suggestFileName(fileName, profile);
-  const hint =
-    advice === 'convert'
-      ? ` It is not a ${profile.extension.slice(1).toUpperCase()} file, so a new name is not enough: convert it with \`promptprep convert${
-          suggestion === naturalOutputName(fileName, profile) ? '' : ' --rename'
-        }\`, which writes "${suggestion}".`
-      : suggestion !== fileName
-        ? ` Rename it, e.g. to "${suggestion}".`
-        : '';
+  // The suggestion (transliteration, a hash) is made only for a name that breaks a rule:
+  // most names checked are valid, and for them it was most of the cost of this function.
+  let hintText: string | undefined;
+  const hint = (): string => (hintText ??= nameHint(fileName, profile, advice));
   const part = onlyExtension ? '' : ruledPart(fileName, profile);
   if (fileName.length === 0 || onlyExtension) {
-    out.push(finding('name-empty', `The file name "${fileName}" has nothing before the extension.${hint}`));
+    out.push(finding('name-empty', `The file name "${fileName}" has nothing before the extension.${hint()}`));
   }
   const bad = disallowedCharacters(part, profile);
   if (bad.length > 0) {
     out.push(
-      finding('name-charset', `The file name "${fileName}" contains ${bad.map(describeChar).join(', ')}; ${platform} allows only ${rule.charsetText}.${hint}`),
+      finding('name-charset', `The file name "${fileName}" contains ${bad.map(describeChar).join(', ')}; ${platform} allows only ${rule.charsetText}.${hint()}`),
     );
   }
   const first = regexes(rule).first;
   if (first && part.length > 0 && !first.test(part)) {
     out.push(
-      finding('name-first', `The file name "${fileName}" starts with ${describeChar([...part][0] as string)}; ${platform} wants it to start with ${rule.firstText ?? rule.first}.${hint}`),
+      finding('name-first', `The file name "${fileName}" starts with ${describeChar([...part][0] as string)}; ${platform} wants it to start with ${rule.firstText ?? rule.first}.${hint()}`),
     );
   }
   const forbidden = forbiddenCharacters(part, profile);
@@ -115,7 +110,7 @@ export function validateFileName(fileName: string, profile: Profile, advice: Nam
     out.push(
       finding(
         'name-forbidden',
-        `The file name "${fileName}" contains ${forbidden.map(describeChar).join(', ')}; ${platform} refuses ${rule.forbiddenText ?? rule.forbidden}.${hint}`,
+        `The file name "${fileName}" contains ${forbidden.map(describeChar).join(', ')}; ${platform} refuses ${rule.forbiddenText ?? rule.forbidden}.${hint()}`,
       ),
     );
   }
@@ -127,8 +122,8 @@ export function validateFileName(fileName: string, profile: Profile, advice: Nam
         finding(
           'name-too-long',
           rule.lengthWithExtension
-            ? `The file name is ${length} characters long; ${platform} allows at most ${rule.maxLength}, extension included.${hint}`
-            : `The file name is ${length} characters long before "${profile.extension}"; ${platform} allows at most ${rule.maxLength}.${hint}`,
+            ? `The file name is ${length} characters long; ${platform} allows at most ${rule.maxLength}, extension included.${hint()}`
+            : `The file name is ${length} characters long before "${profile.extension}"; ${platform} allows at most ${rule.maxLength}.${hint()}`,
         ),
       );
     }
@@ -137,7 +132,7 @@ export function validateFileName(fileName: string, profile: Profile, advice: Nam
     out.push(
       finding(
         'name-too-long',
-        `The file name is ${Buffer.byteLength(fileName)} bytes long in UTF-8; file systems take at most ${profile.maxNameLength}, extension included.${hint}`,
+        `The file name is ${Buffer.byteLength(fileName)} bytes long in UTF-8; file systems take at most ${profile.maxNameLength}, extension included.${hint()}`,
       ),
     );
   }
@@ -146,16 +141,27 @@ export function validateFileName(fileName: string, profile: Profile, advice: Nam
       finding(
         'extension',
         ext === ''
-          ? `The file name "${fileName}" has no extension; ${platform} expects "${profile.extension}".${hint}`
+          ? `The file name "${fileName}" has no extension; ${platform} expects "${profile.extension}".${hint()}`
           : ext.toLowerCase() === profile.extension.toLowerCase()
             ? `The extension is "${ext}"; ${platform} expects "${profile.extension}", in exactly that case${
                 profile.family === 'asterisk' ? ' (Asterisk picks the format by the extension: ".WAV" is GSM, ".wav" 16-bit PCM)' : ''
-              }.${hint}`
-            : `The extension is "${ext}"; ${platform} expects "${profile.extension}".${hint}`,
+              }.${hint()}`
+            : `The extension is "${ext}"; ${platform} expects "${profile.extension}".${hint()}`,
       ),
     );
   }
   return out;
+}
+
+/** The sentence after a name finding: the suggested name, and whether renaming is enough. */
+function nameHint(fileName: string, profile: Profile, advice: NameAdvice): string {
+  const suggestion = suggestFileName(fileName, profile);
+  if (advice === 'convert') {
+    return ` It is not a ${profile.extension.slice(1).toUpperCase()} file, so a new name is not enough: convert it with \`promptprep convert${
+      suggestion === naturalOutputName(fileName, profile) ? '' : ' --rename'
+    }\`, which writes "${suggestion}".`;
+  }
+  return suggestion !== fileName ? ` Rename it, e.g. to "${suggestion}".` : '';
 }
 
 /**
