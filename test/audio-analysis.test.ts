@@ -133,6 +133,30 @@ describe('analyzeSamples and analyzeCodes against the definition', () => {
     }
   });
 
+  it('analyzeCodes on codes at every byte alignment inside a larger buffer, frames of any length (it reads aligned words)', () => {
+    // A WAV's data starts where its header ends (58 bytes in the canonical layout), so the
+    // codes are a view at any offset; the frame (20 ms) need not be a multiple of 4 samples.
+    const loud = encodeAlaw(speechLike(1.3, 8000));
+    const backing = new Uint8Array(loud.length + 64);
+    for (const offset of [0, 1, 2, 3, 5, 58]) {
+      for (const [length, rate] of [
+        [loud.length, 8000],
+        [loud.length - 3, 8000],
+        [7, 8000],
+        [2, 8000],
+        [1_103, 11_025], // 221-sample frames
+        [999, 150], // 3-sample frames
+      ] as const) {
+        backing.fill(0xd5);
+        backing.set(loud.subarray(0, length), offset);
+        const codes = backing.subarray(offset, offset + length);
+        for (const options of [defaultAnalysisOptions, strict]) {
+          expect(analyzeCodes(codes, ALAW_DECODE, rate, options)).toStrictEqual(reference(decodeAlaw(codes), rate, options));
+        }
+      }
+    }
+  });
+
   it('16-bit samples that A-law cannot express (analyzeSamples alone)', () => {
     const samples = speechLike(2.01, 8000);
     samples[100] = -32768;
