@@ -66,7 +66,7 @@ describe('decodeGraph', () => {
       channels: 1,
       inputs: [{ path: '/a.mp3' }, { path: '/b.flac' }],
       outputs: [
-        { inputIndex: 0, rawPath: '/o0', encoding: 'alaw', filters: ['aresample=8000'] },
+        { inputIndex: 0, rawPath: '/o0', encoding: 'alaw', filters: ['aresample=8000'], maxSeconds: 3 },
         { inputIndex: 1, rawPath: '/o1', encoding: 'f32le', filters: ['pan=mono|c0=FC', 'aresample=8000'] },
         { inputIndex: 1, rawPath: '/o2', encoding: 's16le', filters: [], keepChannels: true },
       ],
@@ -79,6 +79,45 @@ describe('decodeGraph', () => {
     ]);
     // ffmpeg's "Parsed_amovie_<n>": amovie, asetpts, aresample come before the second source.
     expect(g.movieFilterIndex).toEqual([0, 3]);
+    expect(g.outputs).toEqual([
+      { label: 'o0', path: '/o0', like: 0 },
+      { label: 'o1', path: '/o1', like: 1 },
+      { label: 'o2', path: '/o2', like: 2 },
+    ]);
+  });
+
+  it('joins inputs whose outputs have the same shape into one sequence a slot, each source with a chain of its own, counted', () => {
+    const g = decodeGraph({
+      sampleRate: 8000,
+      channels: 1,
+      inputs: [{ path: '/a.mp3' }, { path: '/b.flac' }, { path: '/c.mp3' }],
+      outputs: [
+        { inputIndex: 0, rawPath: '/o0', encoding: 'alaw', filters: ['aresample=8000'] },
+        { inputIndex: 0, rawPath: '/o1', encoding: 's16le', filters: ['pan=mono|c0=c0-c1', 'aresample=8000'] },
+        { inputIndex: 1, rawPath: '/o2', encoding: 'alaw', filters: ['aresample=8000'] },
+        { inputIndex: 2, rawPath: '/o3', encoding: 'alaw', filters: ['aresample=8000'] },
+        { inputIndex: 2, rawPath: '/o4', encoding: 's16le', filters: ['pan=mono|c0=c0-c1', 'aresample=8000'] },
+      ],
+    });
+    const end = (format: string): string => `aformat=sample_fmts=${format}:sample_rates=8000:channel_layouts=mono,asetnsamples=n=65536:p=0,ashowinfo`;
+    expect(g.graph.split(';')).toEqual([
+      "amovie=filename=\\'file:/a.mp3\\':streams=\\'a:0\\',asetpts=PTS-STARTPTS,asplit=2[s0][s1]",
+      `[s0]aresample=8000,${end('s16')}[c0]`,
+      `[s1]pan=mono|c0=c0-c1,aresample=8000,${end('s16')}[c1]`,
+      `amovie=filename=\\'file:/b.flac\\':streams=\\'a:0\\',asetpts=PTS-STARTPTS,aresample=8000,${end('s16')}[c2]`,
+      "amovie=filename=\\'file:/c.mp3\\':streams=\\'a:0\\',asetpts=PTS-STARTPTS,asplit=2[s3][s4]",
+      `[s3]aresample=8000,${end('s16')}[c3]`,
+      `[s4]pan=mono|c0=c0-c1,aresample=8000,${end('s16')}[c4]`,
+      '[c0][c3]concat=n=2:v=0:a=1[q0_0]',
+      '[c1][c4]concat=n=2:v=0:a=1[q0_1]',
+      '[c2]concat=n=1:v=0:a=1[q1_0]',
+    ]);
+    expect(g.movieFilterIndex).toEqual([0, 12, 18]);
+    expect(g.outputs).toEqual([
+      { label: 'q0_0', path: '/o0.all', like: 0, members: [{ output: 0, counter: 6 }, { output: 3, counter: 24 }] },
+      { label: 'q0_1', path: '/o1.all', like: 1, members: [{ output: 1, counter: 11 }, { output: 4, counter: 29 }] },
+      { label: 'q1_0', path: '/o2.all', like: 2, members: [{ output: 2, counter: 17 }] },
+    ]);
   });
 });
 
@@ -94,14 +133,16 @@ describe('runDecodePlan (amovie sources)', () => {
     }));
     const plan = buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
     const run = await runDecodePlan(binary, plan);
-    expect(run).toEqual({ ok: true, errorText: '', failedInputs: [] });
+    expect(run).toMatchObject({ ok: true, errorText: '', failedInputs: [] });
+    // Two sequences (the A-law and the 16-bit outputs) and the capped source on its own.
+    expect(decodeGraph(plan).outputs.map((o) => o.members?.length ?? 0)).toEqual([0, 4, 3]);
     for (const [i, job] of jobs.entries()) {
-      const ours = await fs.readFile(job.rawPath);
+      const ours = run.data?.[i] as Buffer;
       const plain = await plainDecode(job.source, p(`plain-${i}.raw`), job.encoding, job.maxSeconds);
       expect(ours.length, sources[i]).toBeGreaterThan(0);
       expect(ours.equals(plain), `${sources[i]}: ${ours.length} vs ${plain.length} bytes`).toBe(true);
     }
-    expect((await fs.readFile(p('graph-3.raw'))).length).toBe(5.5 * 8000 * 2);
+    expect(run.data?.[3]?.length).toBe(5.5 * 8000 * 2);
   });
 
   it('names the source a group failed on', async () => {

@@ -70,11 +70,13 @@ export async function decodeGroup(
     // Only the decoded samples leave here; the in-process finish runs after the job slot is
     // free, so the next ffmpeg starts while this group is encoded and written.
     const decoded: { p: Pending; audio: DecodedAudio }[] = [];
+    const data = run.data ?? [];
+    const bytesOf = (rawPath: string): Buffer => data[plan.outputs.findIndex((o) => o.rawPath === rawPath)] as Buffer;
     for (const [i, p] of group.entries()) {
       const job = jobs[i] as DecodeJob;
-      const raw = await fs.readFile(job.rawPath);
+      const raw = bytesOf(job.rawPath);
       if (job.downmix) {
-        const channels = await fs.readFile(job.downmix.referencePath);
+        const channels = bytesOf(job.downmix.referencePath);
         const mix = finishDownmix(float32(raw), int16(channels), surroundChannels(p), r.profile.sampleRate, r.analysis);
         if (mix.warning) p.warnings.push(mix.warning);
         decoded.push({ p, audio: { samples: mix.samples } });
@@ -82,7 +84,7 @@ export async function decodeGroup(
       }
       const audio: DecodedAudio = job.encoding === 'alaw' ? { codes: raw } : { samples: int16(raw) };
       if (job.side) {
-        const side = int16(await fs.readFile(job.side.path));
+        const side = int16(bytesOf(job.side.path));
         const warning = stereoDownmixWarning(audio.samples ?? decodeAlaw(audio.codes), side, r.profile.sampleRate, r.analysis);
         if (warning) p.warnings.push(warning);
       }

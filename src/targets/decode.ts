@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { float32, int16 } from '../raw-samples.js';
 import type { AnalysisOptions } from '../audio-analysis.js';
@@ -85,13 +84,15 @@ export async function decodeShared(
   const { plan, files } = buildSharedDecodePlan(sources, scratchDir, options);
   const run = await runDecodePlan(binary, plan, onSpawn);
   if (!run.ok) return { ok: false, errorText: run.errorText };
+  const data = run.data ?? [];
+  const bytesOf = (rawPath: string): Buffer => data[plan.outputs.findIndex((o) => o.rawPath === rawPath)] as Buffer;
   const audio: Map<number, RateAudio>[] = [];
   for (const [i, s] of sources.entries()) {
     const byRate = new Map<number, RateAudio>();
     for (const f of files[i] as OutputFiles[]) {
-      const raw = await fs.readFile(f.main);
+      const raw = bytesOf(f.main);
       if (f.reference) {
-        const mix = finishDownmix(float32(raw), int16(await fs.readFile(f.reference)), s.surroundChannels, f.rate, options.analysis);
+        const mix = finishDownmix(float32(raw), int16(bytesOf(f.reference)), s.surroundChannels, f.rate, options.analysis);
         byRate.set(f.rate, { samples: mix.samples, ...(mix.warning ? { warning: mix.warning } : {}) });
       } else {
         byRate.set(f.rate, { samples: int16(raw) });
