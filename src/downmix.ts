@@ -1,4 +1,5 @@
-import { analyzeSamples, type AnalysisOptions } from './audio-analysis.js';
+import { ALAW_DECODE } from './alaw.js';
+import { activityThreshold, analyzeSamples, frameIsActive, toDb, type AnalysisOptions } from './audio-analysis.js';
 import { finding, type Finding } from './findings.js';
 
 /**
@@ -108,19 +109,38 @@ export const STEREO_CHANNELS = 2;
  * changed: raising it by the 6 dB one silent channel costs would clip speech that is loud
  * in its own channel, and --normalize does that job with a limit.
  */
-export function stereoDownmixWarning(mid: Int16Array, side: Int16Array, sampleRate: number, analysis: AnalysisOptions): Finding | null {
+export function stereoDownmixWarning(mid: Int16Array | Uint8Array, side: Int16Array, sampleRate: number, analysis: AnalysisOptions): Finding | null {
   const n = Math.min(mid.length, side.length);
-  const left = new Int16Array(n);
-  const right = new Int16Array(n);
-  for (let i = 0; i < n; i++) {
-    const m = mid[i] as number;
-    const s = side[i] as number;
-    left[i] = clamp16(m + s);
-    right[i] = clamp16(m - s);
+  // One pass over the pair, no channel arrays: per 20 ms frame, the power of the left
+  // (mid + side), right (mid - side) and mid signals, as analyzeSamples measures each.
+  // A mix in A-law codes is read through the decode table.
+  const decode = mid instanceof Uint8Array ? ALAW_DECODE : null;
+  const frame = Math.max(1, Math.round(sampleRate * 0.02));
+  const frames = Math.ceil(n / frame);
+  const left = new Float64Array(frames);
+  const right = new Float64Array(frames);
+  const mix = new Float64Array(frames);
+  for (let f = 0, start = 0; start < n; f++, start += frame) {
+    const end = Math.min(n, start + frame);
+    let l2 = 0;
+    let r2 = 0;
+    let m2 = 0;
+    for (let i = start; i < end; i++) {
+      const m = decode ? (decode[mid[i] as number] as number) : (mid[i] as number);
+      const s = side[i] as number;
+      const l = clamp16(m + s);
+      const r = clamp16(m - s);
+      l2 += l * l;
+      r2 += r * r;
+      m2 += m * m;
+    }
+    left[f] = l2 / (end - start);
+    right[f] = r2 / (end - start);
+    mix[f] = m2 / (end - start);
   }
-  const sourceActiveDb = Math.max(analyzeSamples(left, sampleRate, analysis).activeDb, analyzeSamples(right, sampleRate, analysis).activeDb);
+  const sourceActiveDb = Math.max(activeLevelDb(left, frame, n, analysis), activeLevelDb(right, frame, n, analysis));
   if (!Number.isFinite(sourceActiveDb)) return null; // silent in both channels: nothing was lost
-  const outputActiveDb = analyzeSamples(mid.length === n ? mid : mid.subarray(0, n), sampleRate, analysis).activeDb;
+  const outputActiveDb = activeLevelDb(mix, frame, n, analysis);
   if (!Number.isFinite(outputActiveDb)) {
     return finding(
       'downmix-level',
@@ -133,6 +153,21 @@ export function stereoDownmixWarning(mid: Int16Array, side: Int16Array, sampleRa
     'downmix-level',
     `The stereo source was mixed down to mono (the average of its channels), and its speech came out ${Math.abs(change).toFixed(1)} dB ${change < 0 ? 'quieter' : 'louder'} than in its louder channel (${outputActiveDb.toFixed(1)} dBFS instead of ${sourceActiveDb.toFixed(1)} dBFS)${change < 0 ? ': the speech is in one channel only, or the channels partly cancel. Export the speech channel as mono, or convert with --normalize' : ''}.`,
   );
+}
+
+/** The active speech level of frame powers, as analyzeSamples' activeDb. */
+function activeLevelDb(powers: Float64Array, frame: number, n: number, analysis: AnalysisOptions): number {
+  const threshold = activityThreshold(powers, analysis);
+  let activeSumSq = 0;
+  let activeSamples = 0;
+  for (let f = 0; f < powers.length; f++) {
+    const p = powers[f] as number;
+    if (!frameIsActive(p, threshold)) continue;
+    const len = Math.min(n, (f + 1) * frame) - f * frame;
+    activeSumSq += p * len;
+    activeSamples += len;
+  }
+  return toDb((activeSamples > 0 ? Math.sqrt(activeSumSq / activeSamples) : 0) / 32768);
 }
 
 function clamp16(v: number): number {

@@ -1,6 +1,7 @@
 /** The dialogue-keeping downmix's in-process half (downmix.ts) and its place in a decode plan. */
 import { describe, expect, it } from 'vitest';
 import { analyzeSamples, defaultAnalysisOptions } from '../src/audio-analysis.js';
+import { decodeAlaw, encodeAlaw } from '../src/alaw.js';
 import { buildDecodePlan } from '../src/decode-plan.js';
 import { DOWNMIX_FILTERS, finishDownmix, SIDE_FILTERS, stereoDownmixWarning } from '../src/downmix.js';
 
@@ -92,6 +93,21 @@ describe('stereoDownmixWarning (mid = (L+R)/2, side = (L-R)/2, as ffmpeg writes 
     expect(stereoDownmixWarning(mixOf(l, r, 1), mixOf(l, r, -1), RATE, defaultAnalysisOptions)).toBeNull();
     const zero = new Int16Array(RATE);
     expect(stereoDownmixWarning(zero, zero, RATE, defaultAnalysisOptions)).toBeNull();
+  });
+
+  it('measures each channel and the mix as analyzeSamples does, the mix given as samples or as A-law codes', () => {
+    const l = speech(0.2, 3);
+    const r = scaled(speech(0.04, 3), 0.5);
+    const mid = decodeAlaw(encodeAlaw(mixOf(l, r, 1)));
+    const side = mixOf(l, r, -1);
+    const clamp = (v: number): number => Math.max(-32768, Math.min(32767, v));
+    const left = Int16Array.from(mid, (m, i) => clamp(m + (side[i] as number)));
+    const right = Int16Array.from(mid, (m, i) => clamp(m - (side[i] as number)));
+    const source = Math.max(analyzeSamples(left, RATE).activeDb, analyzeSamples(right, RATE).activeDb);
+    const output = analyzeSamples(mid, RATE).activeDb;
+    const w = stereoDownmixWarning(mid, side, RATE, defaultAnalysisOptions);
+    expect(w?.message).toContain(`(${output.toFixed(1)} dBFS instead of ${source.toFixed(1)} dBFS)`);
+    expect(stereoDownmixWarning(encodeAlaw(mixOf(l, r, 1)), side, RATE, defaultAnalysisOptions)).toEqual(w);
   });
 
   it('one channel the other inverted: the speech cancels out, warned', () => {

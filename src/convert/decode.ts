@@ -4,7 +4,6 @@ import path from 'node:path';
 import { float32, int16 } from '../raw-samples.js';
 import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
 import { finishDownmix, stereoDownmixWarning } from '../downmix.js';
-import { decodeAlaw } from '../alaw.js';
 import { fileUrl, runDecodePlan, type FfmpegBinary } from '../ffmpeg.js';
 import { finding, type Finding } from '../findings.js';
 import { ownerTag } from '../stale-files.js';
@@ -85,7 +84,7 @@ export async function decodeGroup(
       const audio: DecodedAudio = job.encoding === 'alaw' ? { codes: raw } : { samples: int16(raw) };
       if (job.side) {
         const side = int16(bytesOf(job.side.path));
-        const warning = stereoDownmixWarning(audio.samples ?? decodeAlaw(audio.codes), side, r.profile.sampleRate, r.analysis);
+        const warning = stereoDownmixWarning(audio.samples ?? audio.codes, side, r.profile.sampleRate, r.analysis);
         if (warning) p.warnings.push(warning);
       }
       decoded.push({ p, audio });
