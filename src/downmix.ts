@@ -96,7 +96,11 @@ export function finishDownmix(
 // The stereo layout is asked for first because a probe's channel count can be wrong (an
 // AAC in M4A that music-metadata calls stereo decodes as mono): a mono stream is then
 // upmixed to two equal channels, its side signal is silence, and no warning is made up.
-export const SIDE_FILTERS: readonly string[] = ['aformat=sample_fmts=fltp:channel_layouts=stereo', 'pan=mono|c0=0.5*c0-0.5*c1'];
+// Only the first SIDE_SECONDS are measured: enough speech to tell which channel holds it,
+// and a five-minute source does not pay a second resample of all of it (the warning
+// compares the mix over the same stretch, see stereoDownmixWarning's shorter-of-the-two).
+export const SIDE_SECONDS = 60;
+export const SIDE_FILTERS: readonly string[] = [`atrim=end=${SIDE_SECONDS}`, 'aformat=sample_fmts=fltp:channel_layouts=stereo', 'pan=mono|c0=0.5*c0-0.5*c1'];
 
 /** Sources with exactly this many channels keep ffmpeg's mix and get the side-signal check. */
 export const STEREO_CHANNELS = 2;

@@ -7,6 +7,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultAnalysisOptions } from '../src/audio-analysis.js';
+import { buildDecodePlan } from '../src/decode-plan.js';
+import { SIDE_SECONDS, stereoDownmixWarning } from '../src/downmix.js';
+import { ffmpegFeatures, locateFfmpeg, runDecodePlan } from '../src/ffmpeg.js';
 import { runCli } from './helpers/cli.js';
 import { readPrompt, speechExpr } from './helpers/convert-audio.js';
 import { parseConvertJson, parseConvertText } from './helpers/convert-cli.js';
@@ -17,8 +21,8 @@ let dir: string;
 const p = (...parts: string[]): string => path.join(dir, ...parts);
 
 /** A 2 s stereo source from one aevalsrc expression per channel ('0' for a silent channel). */
-async function stereo(out: string, left: string, right: string, codecArgs: string[] = ['-c:a', 'pcm_s16le']): Promise<void> {
-  await runFfmpeg(['-f', 'lavfi', '-i', `aevalsrc=exprs=${left}|${right}:s=44100:d=2:c=stereo`, ...codecArgs, out]);
+async function stereo(out: string, left: string, right: string, codecArgs: string[] = ['-c:a', 'pcm_s16le'], seconds = 2): Promise<void> {
+  await runFfmpeg(['-f', 'lavfi', '-i', `aevalsrc=exprs=${left}|${right}:s=44100:d=${seconds}:c=stereo`, ...codecArgs, out]);
 }
 
 beforeAll(async () => {
@@ -28,9 +32,32 @@ beforeAll(async () => {
   await stereo(p('src', 'left-only.mp3'), speech, '0', ['-c:a', 'libmp3lame', '-b:a', '128k']);
   await stereo(p('src', 'right-only.wav'), '0', speech);
   await stereo(p('src', 'both.wav'), speech, speech);
+  // Past SIDE_SECONDS: the side signal is measured over the first minute only.
+  await fs.mkdir(p('long'));
+  await stereo(p('long', 'left-long.wav'), speech, '0', ['-c:a', 'pcm_s16le', '-ar', '16000'], SIDE_SECONDS + 15);
 });
 afterAll(async () => {
   await removeTempDir(dir);
+});
+
+describe('the side signal of a long stereo source', () => {
+  it(`is decoded for its first ${SIDE_SECONDS} s only, and a source with speech in one channel is still warned about`, async () => {
+    const binary = await locateFfmpeg();
+    const { soxr } = await ffmpegFeatures(binary);
+    const plan = buildDecodePlan([{ source: p('long', 'left-long.wav'), rawPath: p('long', 'mix'), encoding: 'alaw', side: { path: p('long', 'side') } }], {
+      sampleRate: 8000,
+      channels: 1,
+      soxr,
+      bandLimit: false,
+    });
+    const run = await runDecodePlan(binary, plan);
+    expect(run.ok, run.errorText).toBe(true);
+    const [mix, side] = run.data as [Buffer, Buffer];
+    expect(mix.length).toBe((SIDE_SECONDS + 15) * 8000);
+    expect(Math.abs(side.length / 2 - SIDE_SECONDS * 8000)).toBeLessThan(100);
+    const warning = stereoDownmixWarning(mix, new Int16Array(side.buffer, side.byteOffset, side.length / 2), 8000, defaultAnalysisOptions);
+    expect(warning?.message).toMatch(/6\.0 dB quieter/);
+  });
 });
 
 describe('convert: a stereo source whose speech is in one channel', () => {
