@@ -56,6 +56,21 @@ describe('walkInputs', () => {
     expect(rel(entries)).toEqual(['a/1.wav', 'a/2.wav', 'a/dangling.wav', 'a/notes.txt']);
   });
 
+  it('names each file as path.join(input folder, ...) does, however the folder was written', async () => {
+    const cwd = process.cwd();
+    process.chdir(p('a'));
+    try {
+      for (const input of ['.', './', `..${path.sep}a`, `.${path.sep}..${path.sep}a${path.sep}`, p('a') + path.sep, `${p('b')}${path.sep}.${path.sep}deep`]) {
+        const files = (await walkInputs([input])).filter((e) => !e.problem).map((e) => e.path);
+        const base = input.includes('deep') ? path.join(input, 'deeper') : input;
+        const want = input.includes('deep') ? [path.join(base, 'x.wav')] : [path.join(base, '1.wav'), path.join(base, '2.wav'), path.join(base, 'notes.txt')];
+        expect(files, input).toEqual(want);
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('keeps an explicitly named hidden file, and lists each file once', async () => {
     const entries = await walkInputs([p('a', '.DS_Store'), p('a', '1.wav'), p('a'), p('a', '1.wav')]);
     expect(rel(entries)).toEqual(['a/.DS_Store', 'a/1.wav', 'a/2.wav', 'a/dangling.txt', 'a/dangling.wav', 'a/notes.txt']);
