@@ -66,7 +66,7 @@ class ReadBuffer {
  */
 function checkFileSync(filePath: string, options: CheckOptions, buffer: ReadBuffer): FileCheck | null {
   const profile = options.profile ?? huaweiPrivateNumber;
-  const errors: Finding[] = [...validateFileName(path.basename(filePath), profile)];
+  const errors = validateFileName(path.basename(filePath), profile);
   let fd: number;
   try {
     fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -91,7 +91,7 @@ function checkFileSync(filePath: string, options: CheckOptions, buffer: ReadBuff
       off += n;
     }
     // A file that shrank while it was read is judged as the header prefix of its stat size.
-    body = checkWavBytes(bytes.subarray(0, off), stat.size, { ...options, profile });
+    body = checkWavBytes(bytes.subarray(0, off), stat.size, options.profile ? options : { ...options, profile });
   } catch (err) {
     errors.push(finding('unreadable', describeFsError(err, filePath)));
     return finish(filePath, errors, [], options);
@@ -141,7 +141,7 @@ function notAFile(stat: Stats, filePath: string): Finding | null {
 function judged(filePath: string, nameErrors: Finding[], body: ReturnType<typeof checkWavBytes>, options: CheckOptions, profile: Profile): FileCheck {
   // Not a WAV at all: a new name would only hide that, so the name findings say convert.
   const names = body.errors.some((e) => e.code === 'not-wav' || e.code === 'container') ? validateFileName(path.basename(filePath), profile, 'convert') : nameErrors;
-  return finish(filePath, [...names, ...body.errors], body.warnings, options, body.stats);
+  return finish(filePath, names.length === 0 ? body.errors : [...names, ...body.errors], body.warnings, options, body.stats);
 }
 
 /** Bytes of a large headerless or MP3 file read for its judgement. */
@@ -273,10 +273,9 @@ export function wavFindings(info: WavInfo, profile: Profile = huaweiPrivateNumbe
     const promised = fact !== null && fact > 0 ? ` although its fact chunk promises ${samples(fact)}${seconds(fact)}: it was probably cut short` : '';
     errors.push(finding('empty-data', `The data chunk is empty, so the file holds no audio${promised}. Export or copy the recording again.`));
   }
-  const duplicated = (['fmt ', 'fact', 'data'] as const)
-    .map((id) => ({ id, n: info.counts[id === 'fmt ' ? 'fmt' : id] }))
-    .filter((d) => d.n > 1);
-  if (duplicated.length > 0) {
+  const { counts } = info;
+  if (counts.fmt > 1 || counts.fact > 1 || counts.data > 1) {
+    const duplicated = (['fmt ', 'fact', 'data'] as const).map((id) => ({ id, n: counts[id === 'fmt ' ? 'fmt' : id] })).filter((d) => d.n > 1);
     errors.push(
       finding(
         'duplicate-chunk',
@@ -449,6 +448,8 @@ export async function* checkFilesEach(inputs: string[], options: CheckFilesOptio
     inShard(e.path, options.shard),
   );
   const buffer = new ReadBuffer();
+  // One options object for the run; a file whose scene differs gets its own.
+  const runOptions: CheckOptions = { ...options, profile };
   let sliceStart = performance.now();
   for (const entry of entries) {
     if (entry.problem) {
@@ -459,7 +460,7 @@ export async function* checkFilesEach(inputs: string[], options: CheckFilesOptio
       continue;
     }
     const scene = options.sceneFor?.(entry.path) ?? options.scene;
-    const fileOptions = { ...options, profile, ...(scene ? { scene } : {}) };
+    const fileOptions = scene === undefined || scene === options.scene ? runOptions : { ...runOptions, scene };
     yield checkFileSync(entry.path, fileOptions, buffer) ?? (await checkLargeFile(entry.path, fileOptions));
     // The reads are synchronous: give timers, signals and the report's writes a turn now and then.
     if (performance.now() - sliceStart > EVENT_LOOP_SLICE_MS) {

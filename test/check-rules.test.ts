@@ -348,6 +348,19 @@ describe('every rule has a file that breaks exactly that rule', () => {
     expect((await checkFile(file('pcm16.wav'))).stats).toBeUndefined();
     expect((await checkFile(file('noise.wav'))).stats).toBeUndefined();
   });
+
+  it('checkFiles applies each file its own scene (sceneFor), the run scene to the others', async () => {
+    const inputs = [file('six-seconds.wav'), file('six-seconds-noscene.wav'), file('six-seconds-record.wav')];
+    const report = await checkFiles(inputs, {
+      scene: 'callerHintTone',
+      sceneFor: (p) => (p.endsWith('-record.wav') ? 'recordHintTone' : p.endsWith('-noscene.wav') ? undefined : 'callerHintTone'),
+    });
+    expect(report.files.map((f) => [path.basename(f.path), f.warnings.map((w) => w.code)])).toEqual([
+      ['six-seconds-noscene.wav', ['too-long-for-scene']],
+      ['six-seconds-record.wav', []],
+      ['six-seconds.wav', ['too-long-for-scene']],
+    ]);
+  });
 });
 
 describe('--strict', () => {
