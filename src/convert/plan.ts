@@ -4,16 +4,30 @@ import type { Pending } from './pending.js';
 
 /** Which sources share an ffmpeg process, and what each decode writes: decided from the options and probes only. */
 
-export const DEFAULT_GROUP_FILES = 32;
+/**
+ * Sources a shared ffmpeg process takes at most. Its cost a source is flat in the group's
+ * size (sources decode one after another, see decodeGraph); each process costs a start
+ * (about 0.2 s of CPU for a Debian ffmpeg), which a larger group spreads thinner.
+ */
+export const DEFAULT_GROUP_FILES = 64;
 /** Audio seconds per shared ffmpeg process: long sources get a process of their own. */
 export const GROUP_SECONDS = 240;
+
+/**
+ * How many sources a group of a run of `count` takes: groups of about the same size, as
+ * many as a whole number of rounds of `jobs` needs, so no job is left with a small last
+ * group while the others idle (200 sources on 2 jobs: 4 groups of 50, not 64, 64, 64, 8).
+ */
+export function groupFiles(count: number, jobs: number): number {
+  const rounds = Math.max(1, Math.ceil(count / (jobs * DEFAULT_GROUP_FILES)));
+  return Math.max(1, Math.ceil(count / (jobs * rounds)));
+}
 
 export function makeGroups(pending: Pending[], jobs: number): Pending[][] {
   const groups: Pending[][] = [];
   const batchable = pending.filter((p) => p.route === 'batch');
   for (const p of pending) if (p.route === 'solo') groups.push([p]);
-  // Enough groups to keep every job busy, few enough that ffmpeg start-up is amortized.
-  const perGroup = Math.max(1, Math.min(DEFAULT_GROUP_FILES, Math.ceil(batchable.length / jobs)));
+  const perGroup = groupFiles(batchable.length, jobs);
   let current: Pending[] = [];
   let seconds = 0;
   for (const p of batchable) {

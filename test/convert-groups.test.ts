@@ -1,0 +1,22 @@
+/** How a run's sources are split into shared ffmpeg processes (src/convert/plan.ts). */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GROUP_FILES, groupFiles } from '../src/convert/plan.js';
+
+describe('groupFiles', () => {
+  it('gives every job the same share, in groups of at most DEFAULT_GROUP_FILES', () => {
+    expect(groupFiles(200, 2)).toBe(50);
+    expect(groupFiles(2000, 2)).toBe(63);
+    expect(groupFiles(10, 2)).toBe(5);
+    expect(groupFiles(1, 4)).toBe(1);
+    expect(groupFiles(0, 2)).toBe(1);
+    for (const count of [1, 7, 64, 128, 129, 200, 1000, 10_000]) {
+      for (const jobs of [1, 2, 3, 8]) {
+        const size = groupFiles(count, jobs);
+        expect(size, `${count} on ${jobs}`).toBeLessThanOrEqual(DEFAULT_GROUP_FILES);
+        // Whole rounds: at most `jobs` groups a round, and no more rounds than needed.
+        const groups = Math.ceil(count / size);
+        expect(Math.ceil(groups / jobs), `${count} on ${jobs}: ${groups} groups of ${size}`).toBe(Math.ceil(count / (jobs * DEFAULT_GROUP_FILES)));
+      }
+    }
+  });
+});
