@@ -70,7 +70,8 @@ export async function decodeGroup(
     // free, so the next ffmpeg starts while this group is encoded and written.
     const decoded: { p: Pending; audio: DecodedAudio }[] = [];
     const data = run.data ?? [];
-    const bytesOf = (rawPath: string): Buffer => data[plan.outputs.findIndex((o) => o.rawPath === rawPath)] as Buffer;
+    const indexOf = new Map(plan.outputs.map((o, k) => [o.rawPath, k]));
+    const bytesOf = (rawPath: string): Buffer => data[indexOf.get(rawPath) as number] as Buffer;
     for (const [i, p] of group.entries()) {
       const job = jobs[i] as DecodeJob;
       const raw = bytesOf(job.rawPath);

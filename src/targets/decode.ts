@@ -85,7 +85,8 @@ export async function decodeShared(
   const run = await runDecodePlan(binary, plan, onSpawn);
   if (!run.ok) return { ok: false, errorText: run.errorText };
   const data = run.data ?? [];
-  const bytesOf = (rawPath: string): Buffer => data[plan.outputs.findIndex((o) => o.rawPath === rawPath)] as Buffer;
+  const indexOf = new Map(plan.outputs.map((o, k) => [o.rawPath, k]));
+  const bytesOf = (rawPath: string): Buffer => data[indexOf.get(rawPath) as number] as Buffer;
   const audio: Map<number, RateAudio>[] = [];
   for (const [i, s] of sources.entries()) {
     const byRate = new Map<number, RateAudio>();
