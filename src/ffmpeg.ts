@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -437,6 +437,8 @@ export interface DecodeRun {
   failedInputs: number[];
   /** When ok: each plan output's raw bytes, in plan.outputs order. */
   data?: Buffer[];
+  /** Inputs already handed to onInputReady while the process ran. */
+  delivered?: number[];
 }
 
 /**
@@ -459,6 +461,8 @@ export interface GraphOutput {
   like: number;
   /** For a sequence: its plan outputs in the order ffmpeg writes them, and the ashowinfo filter counting each. */
   members?: { output: number; counter: number }[];
+  /** For a sequence: which one (its slots list their sources in the same order). */
+  sequence?: number;
 }
 
 export interface DecodeGraph {
@@ -551,7 +555,7 @@ export function decodeGraph(plan: DecodePlan, sequenceBase: (firstOutput: number
       sequence = sequences.get(key);
       if (!sequence) {
         const n = sequences.size;
-        sequence = { slots: outs.map((k, slot) => ({ label: `q${n}_${slot}`, path: sequenceBase(k), like: k, members: [] })), labels: outs.map(() => []) };
+        sequence = { slots: outs.map((k, slot) => ({ label: `q${n}_${slot}`, path: sequenceBase(k), like: k, members: [], sequence: n })), labels: outs.map(() => []) };
         sequences.set(key, sequence);
       }
     }
@@ -601,23 +605,35 @@ export async function runDecodePlan(
   plan: DecodePlan,
   /** Called once the process is running (or has failed to start). */
   onSpawn?: () => void,
+  /**
+   * Called with an input's outputs (plan output index to bytes) as soon as ffmpeg has
+   * written all of them, while it goes on with the rest of a sequence; such inputs are
+   * listed in the result's `delivered`, whether the process then succeeds or fails.
+   */
+  onInputReady?: InputReady,
 ): Promise<DecodeRun> {
   const g = decodeGraph(plan);
   const counts = new Map<number, number>();
+  const feed = onInputReady ? new SequenceFeed(plan, g.outputs, counts, onInputReady) : null;
   // One filter thread: the chains are cheap, and a pool of threads only adds wake-ups.
   const graphRun = await runFfmpeg(
     binary,
     ['-filter_complex_threads', '1', '-filter_complex', g.graph],
     [],
     plan,
-    g.outputs.map((o) => ({ path: o.path, like: o.like, mapping: ['-map', `[${o.label}]`] })),
+    g.outputs.map((o) => ({ path: o.path, like: o.like, mapping: ['-map', `[${o.label}]`, ...(feed && o.members ? ['-flush_packets', '1'] : [])] })),
     onSpawn,
-    (filter, samples) => counts.set(filter, (counts.get(filter) ?? 0) + samples),
+    (filter, samples) => {
+      counts.set(filter, (counts.get(filter) ?? 0) + samples);
+      feed?.poll();
+    },
   );
+  feed?.close();
+  const delivered = feed ? [...feed.delivered].sort((a, b) => a - b) : [];
   if (graphRun.ok) {
     const data = await readGraphOutputs(plan, g.outputs, counts);
-    if (data) return { ok: true, errorText: '', failedInputs: [], data };
-    return { ok: false, errorText: 'ffmpeg wrote a sequence of sources whose length does not add up to what it counted', failedInputs: [] };
+    if (data) return { ok: true, errorText: '', failedInputs: [], data, delivered };
+    return { ok: false, errorText: 'ffmpeg wrote a sequence of sources whose length does not add up to what it counted', failedInputs: [], delivered };
   }
   if (plan.inputs.length === 1) {
     const inputRun = await runFfmpeg(
@@ -639,7 +655,84 @@ export async function runDecodePlan(
   plan.inputs.forEach((input, i) => {
     if (graphRun.errorLines.includes(fileUrl(input.path))) failedInputs.add(i);
   });
-  return { ok: false, errorText: graphRun.errorText, failedInputs: [...failedInputs].sort((a, b) => a - b) };
+  return { ok: false, errorText: graphRun.errorText, failedInputs: [...failedInputs].sort((a, b) => a - b), delivered };
+}
+
+/** An input's outputs, written in full: plan output index to bytes. */
+export type InputReady = (input: number, data: ReadonlyMap<number, Buffer>) => void;
+
+/**
+ * Hands a sequence's sources on while ffmpeg still decodes the ones after them, so their
+ * in-process work overlaps the decode instead of waiting for the whole group. A source's
+ * count is final once the next source's count shows (concat takes them in order), and its
+ * bytes are in the slot's file once the file is that long (the output is flushed a
+ * packet at a time). The last source of a sequence waits for the process to end. Any
+ * trouble reading stops the feed: the end of the run delivers the rest as usual.
+ */
+class SequenceFeed {
+  readonly delivered = new Set<number>();
+  private readonly sequences: { slots: { o: GraphOutput; frame: number; fd: number | null; offset: number }[]; next: number }[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly plan: DecodePlan,
+    outputs: readonly GraphOutput[],
+    private readonly counts: ReadonlyMap<number, number>,
+    private readonly onReady: InputReady,
+  ) {
+    for (const o of outputs) {
+      if (o.sequence === undefined || !o.members) continue;
+      const seq = (this.sequences[o.sequence] ??= { slots: [], next: 0 });
+      seq.slots.push({ o, frame: RAW_SAMPLE_BYTES[(plan.outputs[o.like] as DecodePlanOutput).encoding] * plan.channels, fd: null, offset: 0 });
+    }
+  }
+
+  poll(): void {
+    if (this.stopped) return;
+    try {
+      for (const seq of this.sequences) while (this.deliverNext(seq));
+    } catch {
+      this.stopped = true;
+    }
+  }
+
+  private deliverNext(seq: (typeof this.sequences)[number]): boolean {
+    const j = seq.next;
+    const lengths: number[] = [];
+    for (const slot of seq.slots) {
+      const members = slot.o.members as { output: number; counter: number }[];
+      const following = members[j + 1];
+      if (!following || !this.counts.has(following.counter)) return false;
+      const length = (this.counts.get((members[j] as { counter: number }).counter) ?? 0) * slot.frame;
+      slot.fd ??= openSync(slot.o.path, 'r');
+      if (fstatSync(slot.fd).size < slot.offset + length) return false;
+      lengths.push(length);
+    }
+    const data = new Map<number, Buffer>();
+    seq.slots.forEach((slot, k) => {
+      const length = lengths[k] as number;
+      const bytes = Buffer.allocUnsafe(length);
+      if (length > 0 && readSync(slot.fd as number, bytes, 0, length, slot.offset) !== length) throw new Error('short read');
+      slot.offset += length;
+      data.set(((slot.o.members as { output: number }[])[j] as { output: number }).output, bytes);
+    });
+    seq.next++;
+    const first = (seq.slots[0] as { o: GraphOutput }).o;
+    const input = (this.plan.outputs[((first.members as { output: number }[])[j] as { output: number }).output] as DecodePlanOutput).inputIndex;
+    this.delivered.add(input);
+    this.onReady(input, data);
+    return true;
+  }
+
+  close(): void {
+    this.stopped = true;
+    for (const seq of this.sequences) {
+      for (const slot of seq.slots) {
+        if (slot.fd !== null) closeSync(slot.fd);
+        slot.fd = null;
+      }
+    }
+  }
 }
 
 /** Each plan output's bytes: its own file, or its part of a sequence, cut where ashowinfo counted. Null when a sequence does not add up. */

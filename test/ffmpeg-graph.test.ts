@@ -114,9 +114,9 @@ describe('decodeGraph', () => {
     ]);
     expect(g.movieFilterIndex).toEqual([0, 12, 18]);
     expect(g.outputs).toEqual([
-      { label: 'q0_0', path: '/o0.all', like: 0, members: [{ output: 0, counter: 6 }, { output: 3, counter: 24 }] },
-      { label: 'q0_1', path: '/o1.all', like: 1, members: [{ output: 1, counter: 11 }, { output: 4, counter: 29 }] },
-      { label: 'q1_0', path: '/o2.all', like: 2, members: [{ output: 2, counter: 17 }] },
+      { label: 'q0_0', path: '/o0.all', like: 0, members: [{ output: 0, counter: 6 }, { output: 3, counter: 24 }], sequence: 0 },
+      { label: 'q0_1', path: '/o1.all', like: 1, members: [{ output: 1, counter: 11 }, { output: 4, counter: 29 }], sequence: 0 },
+      { label: 'q1_0', path: '/o2.all', like: 2, members: [{ output: 2, counter: 17 }], sequence: 1 },
     ]);
   });
 });
@@ -143,6 +143,25 @@ describe('runDecodePlan (amovie sources)', () => {
       expect(ours.equals(plain), `${sources[i]}: ${ours.length} vs ${plain.length} bytes`).toBe(true);
     }
     expect(run.data?.[3]?.length).toBe(5.5 * 8000 * 2);
+  });
+
+  it('hands each source of a sequence on as soon as it is written, the last of each at the end, with the bytes of the whole run', async () => {
+    const sources = ['stereo.mp3', 's24.wav', 'aac.m4a', ...ODD_NAMES];
+    const jobs = sources.map((name, i) => ({ source: p(name), rawPath: p(`early-${i}.raw`), encoding: (i % 2 === 0 ? 'alaw' : 's16le') as 'alaw' | 's16le' }));
+    const plan = buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
+    const early = new Map<number, Buffer>();
+    const run = await runDecodePlan(binary, plan, undefined, (input, data) => {
+      expect(data.size).toBe(1);
+      early.set(input, [...data.values()][0] as Buffer);
+    });
+    expect(run.ok, run.errorText).toBe(true);
+    // Two sequences (A-law: 0, 2, 4, 6; 16-bit: 1, 3, 5): all but the last of each.
+    expect([...early.keys()].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(run.delivered).toEqual([0, 1, 2, 3, 4]);
+    for (const [i, bytes] of early) {
+      expect(bytes.length, sources[i]).toBeGreaterThan(0);
+      expect(bytes.equals(run.data?.[i] as Buffer), sources[i]).toBe(true);
+    }
   });
 
   it('names the source a group failed on', async () => {

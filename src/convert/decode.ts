@@ -34,6 +34,12 @@ export async function decodeGroup(
   r: Resolved,
   info: { binary: FfmpegBinary; version: string; soxr: boolean },
   onSpawn: () => void,
+  /**
+   * Given, each source goes here as soon as ffmpeg has written it, while the rest of the
+   * group decodes, and only the others are in the outcome (a failed group retries only
+   * the sources not handed on).
+   */
+  onDecoded?: (d: { p: Pending; audio: DecodedAudio }) => void,
 ): Promise<GroupOutcome> {
   // Under the staging folder when there is one (watch cleans it at start); in the temp
   // folder under this process's tag otherwise, which the next run removes if this one
@@ -60,36 +66,48 @@ export async function decodeGroup(
       soxr: info.soxr,
       bandLimit: r.bandLimit,
     });
-    const run = await runDecodePlan(info.binary, plan, onSpawn);
+    const indexOf = new Map(plan.outputs.map((o, k) => [o.rawPath, k]));
+    // Plan inputs are the group's sources, in order.
+    const audioOf = (i: number, bytesOf: (k: number) => Buffer): { p: Pending; audio: DecodedAudio } => {
+      const p = group[i] as Pending;
+      const job = jobs[i] as DecodeJob;
+      const bytes = (rawPath: string): Buffer => bytesOf(indexOf.get(rawPath) as number);
+      const raw = bytes(job.rawPath);
+      if (job.downmix) {
+        const mix = finishDownmix(float32(raw), int16(bytes(job.downmix.referencePath)), surroundChannels(p), r.profile.sampleRate, r.analysis);
+        if (mix.warning) p.warnings.push(mix.warning);
+        return { p, audio: { samples: mix.samples } };
+      }
+      const audio: DecodedAudio = job.encoding === 'alaw' ? { codes: raw } : { samples: int16(raw) };
+      if (job.side) {
+        const warning = stereoDownmixWarning(audio.samples ?? audio.codes, int16(bytes(job.side.path)), r.profile.sampleRate, r.analysis);
+        if (warning) p.warnings.push(warning);
+      }
+      return { p, audio };
+    };
+    const run = await runDecodePlan(
+      info.binary,
+      plan,
+      onSpawn,
+      onDecoded ? (i, data) => onDecoded(audioOf(i, (k) => data.get(k) as Buffer)) : undefined,
+    );
+    const handedOn = new Set(run.delivered ?? []);
     if (!run.ok) {
-      if (group.length > 1) return { retry: splitFailedGroup(group, run.errorText, run.failedInputs) };
+      const left = group.filter((_, i) => !handedOn.has(i));
+      if (left.length === 0) return { decoded: [] };
+      if (group.length > 1) {
+        const retry = splitFailedGroup(group, run.errorText, run.failedInputs)
+          .map((g) => g.filter((p) => left.includes(p)))
+          .filter((g) => g.length > 0);
+        return { retry };
+      }
       const p = group[0] as Pending;
       return { results: [{ item: p.item, result: failedResult(p, [decodeFailure(p.item.source, run.errorText, p.probe.kind === 'unknown')]) }] };
     }
     // Only the decoded samples leave here; the in-process finish runs after the job slot is
     // free, so the next ffmpeg starts while this group is encoded and written.
-    const decoded: { p: Pending; audio: DecodedAudio }[] = [];
     const data = run.data ?? [];
-    const indexOf = new Map(plan.outputs.map((o, k) => [o.rawPath, k]));
-    const bytesOf = (rawPath: string): Buffer => data[indexOf.get(rawPath) as number] as Buffer;
-    for (const [i, p] of group.entries()) {
-      const job = jobs[i] as DecodeJob;
-      const raw = bytesOf(job.rawPath);
-      if (job.downmix) {
-        const channels = bytesOf(job.downmix.referencePath);
-        const mix = finishDownmix(float32(raw), int16(channels), surroundChannels(p), r.profile.sampleRate, r.analysis);
-        if (mix.warning) p.warnings.push(mix.warning);
-        decoded.push({ p, audio: { samples: mix.samples } });
-        continue;
-      }
-      const audio: DecodedAudio = job.encoding === 'alaw' ? { codes: raw } : { samples: int16(raw) };
-      if (job.side) {
-        const side = int16(bytesOf(job.side.path));
-        const warning = stereoDownmixWarning(audio.samples ?? audio.codes, side, r.profile.sampleRate, r.analysis);
-        if (warning) p.warnings.push(warning);
-      }
-      decoded.push({ p, audio });
-    }
+    const decoded = group.flatMap((_, i) => (handedOn.has(i) ? [] : [audioOf(i, (k) => data[k] as Buffer)]));
     return { decoded };
   } finally {
     await fs.rm(tmpDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { encoderNeed } from '../codecs/index.js';
 import { ffmpegFeatures, ffmpegNeeds, locateFfmpeg, type FfmpegBinary } from '../ffmpeg.js';
 import { finding } from '../findings.js';
 import { convertFromAlaw } from './copy.js';
-import { decodeGroup } from './decode.js';
+import { decodeGroup, type DecodedAudio } from './decode.js';
 import { finish } from './finish.js';
 import { sha256File } from './hash.js';
 import { removeLeftovers } from './leftovers.js';
@@ -106,7 +106,7 @@ export async function convertItemsEach(
       // (seconds of samples to measure, encode and verify) waits for them: run at once, it
       // would hold the event loop while the next ffmpeg waits to be spawned, and a CPU idles.
       const launching = new Set<Promise<void>>();
-      const launch = (group: Pending[]) => {
+      const launch = (group: Pending[], early: Promise<void>[]) => {
         let started = (): void => undefined;
         const spawned = new Promise<void>((resolve) => (started = resolve));
         launching.add(spawned);
@@ -118,13 +118,20 @@ export async function convertItemsEach(
           started();
           for (const p of group) void p.sourceSha256();
         };
-        return decodeGroup(group, r, info, onSpawn).finally(started);
+        // Each source is finished as soon as ffmpeg has written it, while the rest of its
+        // group decodes: the in-process work overlaps the decode, not only the next group's.
+        const onDecoded = (d: { p: Pending; audio: DecodedAudio }): void => {
+          early.push(finish(d.p, d.audio, r).then((res) => emit(res, d.p.item)));
+        };
+        return decodeGroup(group, r, info, onSpawn, onDecoded).finally(started);
       };
       // A group that fails comes back as smaller groups, scheduled like any other, so
       // isolating one bad source keeps every job slot busy instead of a serial tail.
-      const schedule = (group: Pending[]): Promise<void> =>
-        cpuLimit(() => launch(group)).then(async (out) => {
+      const schedule = (group: Pending[]): Promise<void> => {
+        const early: Promise<void>[] = [];
+        return cpuLimit(() => launch(group, early)).then(async (out) => {
           rebalance();
+          await Promise.all(early);
           if ('retry' in out) {
             const retried = out.retry.map(schedule);
             rebalance();
@@ -141,6 +148,7 @@ export async function convertItemsEach(
           // All of the group at once: their writes go out as one batch (place.ts).
           await Promise.all(out.decoded.map(async (d) => emit(await finish(d.p, d.audio, r), d.p.item)));
         });
+      };
       const groups = makeGroups(decodes, r.jobs);
       decodes = [];
       for (const group of groups.splice(0)) work.push(schedule(group));
