@@ -603,15 +603,9 @@ export function decodeGraph(plan: DecodePlan, sequenceBase: (firstOutput: number
 export async function runDecodePlan(
   binary: FfmpegBinary,
   plan: DecodePlan,
-  /** Called once the process is running (or has failed to start). */
-  onSpawn?: () => void,
-  /**
-   * Called with an input's outputs (plan output index to bytes) as soon as ffmpeg has
-   * written all of them, while it goes on with the rest of a sequence; such inputs are
-   * listed in the result's `delivered`, whether the process then succeeds or fails.
-   */
-  onInputReady?: InputReady,
+  hooks: DecodeHooks = {},
 ): Promise<DecodeRun> {
+  const { onSpawn, onInputReady, onExit } = hooks;
   const g = decodeGraph(plan);
   const counts = new Map<number, number>();
   const feed = onInputReady ? new SequenceFeed(plan, g.outputs, counts, onInputReady) : null;
@@ -628,6 +622,7 @@ export async function runDecodePlan(
       feed?.poll();
     },
   );
+  onExit?.();
   feed?.close();
   const delivered = feed ? [...feed.delivered].sort((a, b) => a - b) : [];
   if (graphRun.ok) {
@@ -660,6 +655,22 @@ export async function runDecodePlan(
 
 /** An input's outputs, written in full: plan output index to bytes. */
 export type InputReady = (input: number, data: ReadonlyMap<number, Buffer>) => void;
+
+export interface DecodeHooks {
+  /** The process is running (or has failed to start). */
+  onSpawn?: () => void;
+  /**
+   * An input's outputs (plan output index to bytes), as soon as ffmpeg has written all of
+   * them, while it goes on with the rest of a sequence; such inputs are listed in the
+   * result's `delivered`, whether the process then succeeds or fails.
+   */
+  onInputReady?: InputReady;
+  /**
+   * The process has exited: its CPU is free before the outputs are read back and cut
+   * (a single source that failed is then tried once more as an -i input).
+   */
+  onExit?: () => void;
+}
 
 /**
  * Hands a sequence's sources on while ffmpeg still decodes the ones after them, so their

@@ -150,9 +150,11 @@ describe('runDecodePlan (amovie sources)', () => {
     const jobs = sources.map((name, i) => ({ source: p(name), rawPath: p(`early-${i}.raw`), encoding: (i % 2 === 0 ? 'alaw' : 's16le') as 'alaw' | 's16le' }));
     const plan = buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
     const early = new Map<number, Buffer>();
-    const run = await runDecodePlan(binary, plan, undefined, (input, data) => {
-      expect(data.size).toBe(1);
-      early.set(input, [...data.values()][0] as Buffer);
+    const run = await runDecodePlan(binary, plan, {
+      onInputReady: (input, data) => {
+        expect(data.size).toBe(1);
+        early.set(input, [...data.values()][0] as Buffer);
+      },
     });
     expect(run.ok, run.errorText).toBe(true);
     // Two sequences (A-law: 0, 2, 4, 6; 16-bit: 1, 3, 5): all but the last of each.

@@ -33,14 +33,19 @@ export async function decodeGroup(
   group: Pending[],
   r: Resolved,
   info: { binary: FfmpegBinary; version: string; soxr: boolean },
-  onSpawn: () => void,
-  /**
-   * Given, each source goes here as soon as ffmpeg has written it, while the rest of the
-   * group decodes, and only the others are in the outcome (a failed group retries only
-   * the sources not handed on).
-   */
-  onDecoded?: (d: { p: Pending; audio: DecodedAudio }) => void,
+  hooks: {
+    onSpawn?: () => void;
+    /**
+     * Each source as soon as ffmpeg has written it, while the rest of the group decodes;
+     * the outcome then holds only the others (a failed group retries only the sources
+     * not handed on).
+     */
+    onDecoded?: (d: { p: Pending; audio: DecodedAudio }) => void;
+    /** ffmpeg has exited: a job slot can be given to the next group before this one's outputs are read. */
+    onExit?: () => void;
+  } = {},
 ): Promise<GroupOutcome> {
+  const { onDecoded } = hooks;
   // Under the staging folder when there is one (watch cleans it at start); in the temp
   // folder under this process's tag otherwise, which the next run removes if this one
   // is killed (removeLeftovers).
@@ -85,12 +90,11 @@ export async function decodeGroup(
       }
       return { p, audio };
     };
-    const run = await runDecodePlan(
-      info.binary,
-      plan,
-      onSpawn,
-      onDecoded ? (i, data) => onDecoded(audioOf(i, (k) => data.get(k) as Buffer)) : undefined,
-    );
+    const run = await runDecodePlan(info.binary, plan, {
+      ...(hooks.onSpawn ? { onSpawn: hooks.onSpawn } : {}),
+      ...(hooks.onExit ? { onExit: hooks.onExit } : {}),
+      ...(onDecoded ? { onInputReady: (i: number, data: ReadonlyMap<number, Buffer>) => onDecoded(audioOf(i, (k) => data.get(k) as Buffer)) } : {}),
+    });
     const handedOn = new Set(run.delivered ?? []);
     if (!run.ok) {
       const left = group.filter((_, i) => !handedOn.has(i));

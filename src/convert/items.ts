@@ -4,7 +4,7 @@ import { encoderNeed } from '../codecs/index.js';
 import { ffmpegFeatures, ffmpegNeeds, locateFfmpeg, type FfmpegBinary } from '../ffmpeg.js';
 import { finding } from '../findings.js';
 import { convertFromAlaw } from './copy.js';
-import { decodeGroup, type DecodedAudio } from './decode.js';
+import { decodeGroup, type DecodedAudio, type GroupOutcome } from './decode.js';
 import { finish } from './finish.js';
 import { sha256File } from './hash.js';
 import { removeLeftovers } from './leftovers.js';
@@ -106,7 +106,7 @@ export async function convertItemsEach(
       // (seconds of samples to measure, encode and verify) waits for them: run at once, it
       // would hold the event loop while the next ffmpeg waits to be spawned, and a CPU idles.
       const launching = new Set<Promise<void>>();
-      const launch = (group: Pending[], early: Promise<void>[]) => {
+      const launch = (group: Pending[], early: Promise<void>[], onExit: () => void) => {
         let started = (): void => undefined;
         const spawned = new Promise<void>((resolve) => (started = resolve));
         launching.add(spawned);
@@ -123,13 +123,27 @@ export async function convertItemsEach(
         const onDecoded = (d: { p: Pending; audio: DecodedAudio }): void => {
           early.push(finish(d.p, d.audio, r).then((res) => emit(res, d.p.item)));
         };
-        return decodeGroup(group, r, info, onSpawn, onDecoded).finally(started);
+        return decodeGroup(group, r, info, { onSpawn, onDecoded, onExit }).finally(started);
       };
       // A group that fails comes back as smaller groups, scheduled like any other, so
       // isolating one bad source keeps every job slot busy instead of a serial tail.
       const schedule = (group: Pending[]): Promise<void> => {
         const early: Promise<void>[] = [];
-        return cpuLimit(() => launch(group, early)).then(async (out) => {
+        let outcome: Promise<GroupOutcome> = Promise.resolve({ decoded: [] });
+        // A job slot is an ffmpeg process: it is free when the process exits, and the next
+        // group spawns then, not after this one's outputs are read back and measured.
+        const ran = cpuLimit(
+          () =>
+            new Promise<void>((exited) => {
+              outcome = launch(group, early, exited);
+              void outcome.then(
+                () => exited(),
+                () => exited(),
+              );
+            }),
+        );
+        return ran.then(async () => {
+          const out = await outcome;
           rebalance();
           await Promise.all(early);
           if ('retry' in out) {

@@ -82,7 +82,7 @@ export async function decodeShared(
   onSpawn?: () => void,
 ): Promise<SharedDecodeOutcome> {
   const { plan, files } = buildSharedDecodePlan(sources, scratchDir, options);
-  const run = await runDecodePlan(binary, plan, onSpawn);
+  const run = await runDecodePlan(binary, plan, onSpawn ? { onSpawn } : {});
   if (!run.ok) return { ok: false, errorText: run.errorText };
   const data = run.data ?? [];
   const indexOf = new Map(plan.outputs.map((o, k) => [o.rawPath, k]));
