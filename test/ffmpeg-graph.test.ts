@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDecodePlan, filterChain } from '../src/decode-plan.js';
-import { decodeGraph, ffmpegFeatures, fileUrl, graphValue, locateFfmpeg, runDecodePlan, type FfmpegBinary } from '../src/ffmpeg.js';
+import { decodeGraph, fileUrl, graphValue } from '../src/decode-graph.js';
+import { ffmpegFeatures, locateFfmpeg, runDecodePlan, type FfmpegBinary } from '../src/ffmpeg.js';
 import { runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
