@@ -2,7 +2,7 @@ import path from 'node:path';
 import { finding } from '../findings.js';
 import { exists } from '../fs-util.js';
 import { inShard, type Shard } from '../shard.js';
-import { planNames } from '../targets/names.js';
+import { SourceNames } from '../targets/names.js';
 import { walkInputs, type WalkEntry } from '../walk.js';
 import { convertItemsEach } from './items.js';
 import { resolveOptions, type ConvertFileResult, type ConvertItem, type ConvertOptions, type ConvertReport } from './options.js';
@@ -55,25 +55,52 @@ export async function convertFiles(inputs: string[], options: ConvertOptions): P
  * convertFiles for runs of any size: each result goes to `onResult` in the order of the
  * sources (as walked, the order of convertFiles' report) as soon as it and every one
  * before it are known, and is not kept. Returns the summary. options.onFile still sees
- * each result as it finishes, in completion order.
+ * each result as it finishes, in completion order (sources that fail before any work,
+ * such as refused names, first). What the run holds for every source is its path and a
+ * byte (SourceNames); the rest exists only while the source is in flight. A promise
+ * returned by `onResult` holds back new sources until it settles.
  */
 export async function convertFilesEach(
   inputs: string[],
   options: ConvertOptions,
-  onResult: (result: ConvertFileResult) => void,
+  onResult: (result: ConvertFileResult) => unknown,
 ): Promise<ConvertReport['summary']> {
-  const { early, items, total } = await planItems(inputs, options);
-  const ordered = new InOrder(onResult);
-  const onStart = options.onStart;
-  for (const e of early) {
-    options.onFile?.(e.result);
-    ordered.put(e.index, e.result);
+  const plan = await planSources(inputs, options);
+  const total = plan.sources.length;
+  const summary: ConvertReport['summary'] = { total: 0, converted: 0, skipped: 0, failed: 0, planned: 0 };
+  const deliver = (res: ConvertFileResult): unknown => {
+    summary.total++;
+    summary[res.status]++;
+    return onResult(res);
+  };
+  // Sources that fail before any work: told to onFile first, as they always were, and
+  // handed on in their place among the others.
+  for (let i = 0; i < total; i++) if (!plan.converts(i)) options.onFile?.(plan.failure(i));
+  let next = 0;
+  const deliverFailuresBefore = (index: number): unknown => {
+    let held: unknown;
+    for (; next < index; next++) held = deliver(plan.failure(next)) ?? held;
+    return held;
+  };
+  const outDir = options.outDir;
+  function* items(): Generator<IndexedItem> {
+    for (let i = 0; i < total; i++) {
+      if (plan.converts(i)) yield { source: plan.sources[i] as string, output: path.join(outDir, plan.name(i)), index: i };
+    }
   }
-  await convertItemsEach(items, { ...options, onStart: onStart ? (n) => onStart(n + early.length) : undefined }, (res, item) =>
-    ordered.put((item as IndexedItem).index, res),
+  const onStart = options.onStart;
+  await convertItemsEach(
+    { count: plan.count, items: items(), outputDirs: [outDir] },
+    { ...options, onStart: onStart ? (n) => onStart(n + total - plan.count) : undefined },
+    (res, item) => {
+      const held = deliverFailuresBefore(item.index);
+      next = item.index + 1;
+      return deliver(res) ?? held;
+    },
   );
-  if (ordered.delivered !== total) throw new Error(`internal: ${ordered.delivered} of ${total} results reported`);
-  return ordered.summary;
+  await deliverFailuresBefore(total);
+  if (summary.total !== total) throw new Error(`internal: ${summary.total} of ${total} results reported`);
+  return summary;
 }
 
 /** An item and its place in the walk, which is its place in the report. */
@@ -82,60 +109,60 @@ interface IndexedItem extends ConvertItem {
 }
 
 /**
- * Results handed on in index order: one that finishes before an earlier one waits for it
- * (in a run, groups finish roughly in order, so few wait at any time).
+ * The walk and the names, kept compact: every source's path (needed to name it and to
+ * find collisions), the few that could not be walked, and a byte a source for its name.
  */
-class InOrder {
-  private next = 0;
-  private readonly waiting = new Map<number, ConvertFileResult>();
-  readonly summary: ConvertReport['summary'] = { total: 0, converted: 0, skipped: 0, failed: 0, planned: 0 };
-
-  constructor(private readonly out: (result: ConvertFileResult) => void) {}
-
-  get delivered(): number {
-    return this.next;
-  }
-
-  put(index: number, result: ConvertFileResult): void {
-    if (index !== this.next) {
-      this.waiting.set(index, result);
-      return;
-    }
-    let res: ConvertFileResult | undefined = result;
-    while (res) {
-      this.summary.total++;
-      this.summary[res.status]++;
-      this.out(res);
-      res = this.waiting.get(++this.next);
-      if (res) this.waiting.delete(this.next);
-    }
-  }
-}
-
-/**
- * The walk and the names: early failures, and the items to convert, each with its index
- * in the walk. A function of its own, so the walk's entries are let go before the run.
- */
-async function planItems(
+async function planSources(
   inputs: string[],
   options: ConvertOptions,
-): Promise<{ early: { index: number; result: ConvertFileResult }[]; items: IndexedItem[]; total: number }> {
+): Promise<{
+  sources: string[];
+  /** Sources that go on to a conversion. */
+  count: number;
+  converts: (i: number) => boolean;
+  name: (i: number) => string;
+  failure: (i: number) => ConvertFileResult;
+}> {
   const r = resolveOptions(options);
-  const entries = await walkSources(inputs, [options.outDir], options.shard);
-  const order = new Map(entries.map((e, i) => [e.path, i]));
-  const indexOf = (source: string): number => order.get(source) as number;
-  const early: { index: number; result: ConvertFileResult }[] = [];
-  for (const [index, entry] of entries.entries()) {
-    if (entry.problem) {
-      early.push({ index, result: { source: entry.path, output: null, status: 'failed', errors: [finding('unreadable', entry.problem)], warnings: [] } });
-    }
+  const problems = new Map<number, string>();
+  const sources = (await walkSources(inputs, [options.outDir], options.shard)).map((e, i) => {
+    if (e.problem) problems.set(i, e.problem);
+    return e.path;
+  });
+  // A source that could not be walked is not named (it takes no name from the others).
+  const nameable = problems.size === 0 ? sources : sources.filter((_, i) => !problems.has(i));
+  const nameIndex = problems.size === 0 ? null : sources.flatMap((_, i) => (problems.has(i) ? [] : [i]));
+  const names = new SourceNames(nameable, r.profile, options.rename ?? false);
+  // Index in `sources` -> index in `nameable`; the identity unless some could not be walked.
+  const toNamed = (i: number): number => (nameIndex === null ? i : binarySearch(nameIndex, i));
+  let count = 0;
+  const converts = (i: number): boolean => !problems.has(i) && names.named(toNamed(i));
+  for (let i = 0; i < sources.length; i++) if (converts(i)) count++;
+  return {
+    sources,
+    count,
+    converts,
+    name: (i) => (names.get(toNamed(i)) as { name: string }).name,
+    failure: (i) => {
+      const source = sources[i] as string;
+      const problem = problems.get(i);
+      if (problem !== undefined) return { source, output: null, status: 'failed', errors: [finding('unreadable', problem)], warnings: [] };
+      const named = names.get(toNamed(i));
+      const errors = 'errors' in named ? named.errors : [finding('internal', `"${source}" was named but not converted.`)];
+      return { source, output: null, status: 'failed', errors, warnings: [] };
+    },
+  };
+}
+
+function binarySearch(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid] as number;
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
   }
-  const names = planNames(
-    entries.filter((e) => !e.problem).map((e) => e.path),
-    r.profile,
-    options.rename ?? false,
-  );
-  for (const f of names.failed) early.push({ index: indexOf(f.source), result: { source: f.source, output: null, status: 'failed', errors: f.errors, warnings: [] } });
-  const items: IndexedItem[] = names.named.map((n) => ({ source: n.source, output: path.join(options.outDir, n.name), index: indexOf(n.source) }));
-  return { early, items, total: entries.length };
+  return -1;
 }

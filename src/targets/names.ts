@@ -68,3 +68,68 @@ export function planNames(sources: readonly string[], profile: Profile, rename: 
   return { named, failed };
 }
 
+
+/**
+ * planNames for runs of any size: the same names, failures and messages, but nothing is
+ * kept per source beyond a byte (named, refused, or colliding). A source's name (or its
+ * failure) is worked out again when it is asked for (nameForProfile is a pure function of
+ * the path), so the run does not hold a name and an object for every source.
+ */
+export class SourceNames {
+  private readonly state: Uint8Array;
+  /** Names (lower-cased) that two or more sources share, with those sources' indexes. */
+  private readonly collisions = new Map<string, number[]>();
+
+  constructor(
+    private readonly sources: readonly string[],
+    private readonly profile: Profile,
+    private readonly rename: boolean,
+  ) {
+    this.state = new Uint8Array(sources.length);
+    // Each name's first source, and -1 once a second one has it: only colliding names get a list.
+    const first = new Map<string, number>();
+    sources.forEach((source, i) => {
+      const named = nameForProfile(source, profile, { rename });
+      if ('errors' in named) {
+        this.state[i] = REFUSED;
+        return;
+      }
+      const k = named.name.toLowerCase();
+      const at = first.get(k);
+      if (at === undefined) first.set(k, i);
+      else {
+        this.state[i] = COLLIDES;
+        const same = this.collisions.get(k);
+        if (same) same.push(i);
+        else {
+          this.state[at] = COLLIDES;
+          this.collisions.set(k, [at, i]);
+        }
+      }
+    });
+  }
+
+  /** The output name of source `i` in this target, or its failure. */
+  get(i: number): { name: string } | NameFailure {
+    const source = this.sources[i] as string;
+    const named = nameForProfile(source, this.profile, { rename: this.rename });
+    if ('errors' in named) return { source, errors: named.errors };
+    if (this.state[i] !== COLLIDES) return { name: named.name };
+    const others = (this.collisions.get(named.name.toLowerCase()) ?? []).filter((j) => j !== i).map((j) => `"${this.sources[j]}"`);
+    return {
+      source,
+      errors: [
+        finding('name-collision', `"${source}" and ${others.join(', ')} would both become "${named.name}"; none of them was converted. Rename one of the sources.`),
+      ],
+    };
+  }
+
+  /** Whether source `i` gets a name (no failure). */
+  named(i: number): boolean {
+    return this.state[i] === NAMED;
+  }
+}
+
+const NAMED = 0;
+const REFUSED = 1;
+const COLLIDES = 2;
