@@ -1,4 +1,5 @@
 import path from 'node:path';
+import v8 from 'node:v8';
 import { Command, Option } from 'commander';
 import { resolvePromptInfo } from '../catalog.js';
 import { LEDGER_OPTION_HELP, openCliLedger } from './ledger-common.js';
@@ -7,12 +8,11 @@ import { getProfile, type Profile } from '../profile.js';
 import type { TargetsReport } from '../targets/convert.js';
 import { parseProfileList } from '../targets/target.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { jsonReplacer } from '../report/check-report.js';
 import { convertJson } from '../report/convert-report.js';
 import { colorsFor } from '../report/colors.js';
 import { SCENES, type Scene } from '../scenes.js';
 import type { Shard } from '../shard.js';
-import { escapeControlChars as shown, escapeControlCharsInJson } from '../text-safe.js';
+import { escapeControlChars as shown } from '../text-safe.js';
 import { configOption, EXIT_FAILED, EXIT_OK, formatOption, helpSections, jsonOption, loadCliConfig, parsePositiveInt, parseSceneOption, parseShardOption, requireExistingPaths, UsageError } from './common.js';
 
 interface ConvertFlags {
@@ -83,6 +83,12 @@ A re-run skips outputs already made from the same source bytes and options.`,
       // Find ffmpeg and read its version now, while the modules below load: it is on the
       // way to the first decode otherwise. Errors surface where ffmpeg is first needed.
       void import('../ffmpeg.js').then((m) => m.locateFfmpeg().then(m.ffmpegFeatures)).catch(() => undefined);
+      // Every source's short-lived objects (probe, results, report text) pass through V8's
+      // young generation; by default V8 doubles it, up to 32 MB, each time the survivors
+      // of its collections add up to its size, which a long run always reaches: memory
+      // that grows with the file count. Kept at the size it has now, a run of 10,000
+      // sources holds what a run of 200 holds (bench/README.md, the convert memory ladder).
+      v8.setFlagsFromString('--semi-space-growth-factor=1');
       const { config, profile: configProfile, profiles: ownProfiles } = await loadCliConfig(flags.config);
       const profiles = flags.profile === undefined ? [configProfile] : profilesFromFlag(flags.profile, ownProfiles);
       await requireExistingPaths(inputs);
@@ -159,13 +165,19 @@ A re-run skips outputs already made from the same source bytes and options.`,
           recorder.add(res);
         }
       };
-      // One profile: results go to the report and the ledger as they are known (in the
-      // order of the sources), and are not kept, so memory stays flat however many files.
-      let report: ConvertReport['summary'] | TargetsReport;
+      // Results go to the report and the ledger as they are known (in the order of the
+      // sources), and are not kept, so memory stays flat however many files. A full
+      // stdout (a slow reader) holds back new sources rather than piling up the report.
+      let reported = 0;
+      const report = (res: ConvertFileResult): unknown => {
+        record(res);
+        if (asJson && !out.write(convertJson.file(res, reported++))) return drained(out);
+        return undefined;
+      };
+      let totals: ConvertReport['summary'] | Omit<TargetsReport, 'files'>;
       if (single) {
-        let reported = 0;
         if (asJson) out.write(convertJson.head());
-        report = await convertFilesEach(
+        totals = await convertFilesEach(
           inputs,
           {
             ...common,
@@ -174,13 +186,10 @@ A re-run skips outputs already made from the same source bytes and options.`,
             maxBytes: flags.maxBytes ?? config.maxBytes ?? single.maxBytes,
             sceneFor: (item) => sceneOf(item.output),
           },
-          (res) => {
-            record(res);
-            if (asJson) out.write(convertJson.file(res, reported++));
-          },
+          report,
         );
       } else {
-        const { convertTargets } = await import('../targets/convert.js');
+        const { convertTargetsEach } = await import('../targets/convert.js');
         const { resolveTargets } = await import('../targets/target.js');
         let targets;
         try {
@@ -189,15 +198,19 @@ A re-run skips outputs already made from the same source bytes and options.`,
           throw new UsageError(`--profile: ${(e as Error).message}`);
         }
         const maxBytes = flags.maxBytes ?? config.maxBytes;
-        report = await convertTargets(inputs, {
-          ...common,
-          targets,
-          ...(maxBytes !== undefined ? { maxBytes } : {}),
-          sceneFor: (item) => sceneOf(item.output),
-        });
+        if (asJson) out.write(convertJson.head());
+        totals = await convertTargetsEach(
+          inputs,
+          {
+            ...common,
+            targets,
+            ...(maxBytes !== undefined ? { maxBytes } : {}),
+            sceneFor: (item) => sceneOf(item.output),
+          },
+          report,
+        );
       }
       bar?.stop();
-      if ('targets' in report) for (const f of report.files) record(f);
       // The report is completed either way; a ledger that could not be opened or written
       // is reported after it, where it always was. (ledgerOpening is set by the callbacks
       // above, which TypeScript does not follow.)
@@ -213,12 +226,31 @@ A re-run skips outputs already made from the same source bytes and options.`,
           ledger?.close();
         }
       }
-      const summary = 'targets' in report ? report.summary : report;
-      if (asJson) out.write('targets' in report ? `${escapeControlCharsInJson(JSON.stringify(report, jsonReplacer, 2))}\n` : convertJson.tail(summary));
-      else out.write(summaryLine(report, colors, flags.dryRun ?? false));
+      const summary = 'targets' in totals ? totals.summary : totals;
+      if (asJson) out.write('targets' in totals ? convertJson.tail(summary, totals.targets) : convertJson.tail(summary));
+      else out.write(summaryLine(totals, colors, flags.dryRun ?? false));
       if (ledgerError) throw ledgerError.error;
       process.exitCode = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
     });
+}
+
+/**
+ * Once `out` has taken what was written (or is gone: a reader that stopped early must
+ * not hang the run, whose work and exit code go on without it).
+ */
+function drained(out: NodeJS.WritableStream & { destroyed?: boolean }): Promise<void> | undefined {
+  if (out.destroyed) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
 }
 
 /** --profile a,b,c: every id known (a typo is a usage error with the nearest id), each once. */
@@ -242,7 +274,7 @@ function fileLine(res: ConvertFileResult & { target?: string }, c: ReturnType<ty
   return `${lines.join('\n')}\n`;
 }
 
-function summaryLine(report: ConvertReport['summary'] | TargetsReport, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
+function summaryLine(report: ConvertReport['summary'] | Omit<TargetsReport, 'files'>, c: ReturnType<typeof colorsFor>, dryRun: boolean): string {
   const counts = (s: ConvertReport['summary'], what: string): string =>
     dryRun
       ? `${s.total} ${what}: ${s.planned} would be converted, ${s.skipped} up to date, ${s.failed} failed`
