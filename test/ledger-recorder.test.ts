@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConvertFileResult } from '../src/convert/index.js';
 import { Ledger } from '../src/ledger/ledger.js';
-import { ConversionRecorder } from '../src/ledger/project.js';
+import { ConversionRecorder, RECORDER_CACHE_KIB } from '../src/ledger/project.js';
 import { PLATFORM, sha } from './helpers/ledger-fixtures.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -79,5 +79,14 @@ describe('ConversionRecorder', () => {
     expect(rec.wants(result('f'))).toBe(false);
     expect(() => rec.finish()).toThrow('disk full');
     expect(names(ledger)).toEqual(['a.wav', 'b.wav', 'c.wav']);
+  });
+
+  it("keeps SQLite's page cache small on the ledger it records to: a long run does not hold every page it wrote", () => {
+    const ledger = fresh();
+    const rec = new ConversionRecorder('test', undefined, 2, 60_000);
+    rec.attach(ledger);
+    expect(ledger.db.pragma('cache_size', { simple: true })).toBe(-RECORDER_CACHE_KIB);
+    for (const k of ['a', 'b', 'c']) rec.add(result(k));
+    expect(rec.finish()).toBe(3);
   });
 });

@@ -58,6 +58,8 @@ function preparedVersion(f: ConvertFileResult, actor: string, sceneOverride: str
 /** How many results a ConversionRecorder gathers before it commits them, and how long it lets one wait. */
 export const RECORD_BATCH_FILES = 256;
 export const RECORD_BATCH_MS = 250;
+/** The page cache of a ledger a recorder writes to, in KiB: the B-tree paths a batch walks. */
+export const RECORDER_CACHE_KIB = 256;
 
 /**
  * Records a convert run's prompts while the run goes on: results are gathered (only the
@@ -102,6 +104,10 @@ export class ConversionRecorder {
 
   attach(ledger: Ledger): void {
     this.ledger = ledger;
+    // A recorder only adds rows. SQLite's page cache (16 MB in better-sqlite3's build)
+    // would otherwise keep every page a run touches, the whole ledger of a big run: some
+    // 1 KB a prompt of memory for nothing, as each batch reads few pages again.
+    ledger.db.pragma(`cache_size = -${RECORDER_CACHE_KIB}`);
     if (this.waiting.length >= this.batchFiles) this.commit();
     else if (this.waiting.length > 0) this.timer ??= setTimeout(() => this.commit(), this.batchMs);
   }
