@@ -2,12 +2,16 @@
  * `convert --json` streams its report: each file's entry is written once it and every
  * file before it are done (in the order of the sources, as before), so a run of any size
  * holds no report, and what a killed run printed is a true prefix of the report. The text
- * is exactly the layout of JSON.stringify(report, null, 2).
+ * is exactly the layout of JSON.stringify(report, null, 2). A run takes its sources a
+ * window at a time (convertItemsEach), so a reader that holds the report back holds the
+ * run back too, and a run for several profiles streams its report the same way.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFilesEach, type ConvertFileResult } from '../src/convert/index.js';
+import { getProfile } from '../src/profile.js';
+import { convertTargetsEach } from '../src/targets/convert.js';
 import { runCli } from './helpers/cli.js';
 import { parseConvertJson } from './helpers/convert-cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -37,6 +41,27 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeTempDir(tmp);
 });
+
+/** The .wav files directly in `dir` (none when it does not exist yet). */
+async function outputsIn(dir: string): Promise<number> {
+  return (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.wav')).length;
+}
+
+/** Waits until the count `probe` gives has not changed for `quietMs` (or `limitMs` passed); returns it. */
+async function settledCount(probe: () => Promise<number>, quietMs: number, limitMs: number): Promise<number> {
+  const end = Date.now() + limitMs;
+  let last = await probe();
+  let since = Date.now();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await probe();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) break;
+  }
+  return last;
+}
 
 describe('convert --json streams its report', () => {
   it('in the order of the sources, whatever order they finish in, in the layout of JSON.stringify', async () => {
@@ -87,5 +112,92 @@ describe('convert --json streams its report', () => {
     expect(seen).toEqual(stems);
     expect([...finished].sort()).toEqual(stems);
     expect(summary).toEqual({ total: FILES, converted: FILES, skipped: 0, failed: 0, planned: 0 });
+  }, 150_000);
+
+  it('takes sources a window at a time: while the reader holds the report back, the run stops taking sources, then finishes', async () => {
+    // More sources than one job's window (4 groups of 32), each decoded by ffmpeg.
+    const many = path.join(tmp, 'many');
+    await fs.mkdir(many);
+    const names = Array.from({ length: 200 }, (_, k) => `m${String(k).padStart(3, '0')}`);
+    for (const [k, stem] of names.entries()) await fs.writeFile(path.join(many, `${stem}.wav`), pcmWav({ seconds: 0.1, seed: k, frequency: 300 + k }));
+    const out = path.join(tmp, 'many-out');
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const run = convertFilesEach([many], { outDir: out, jobs: 1 }, (f) => {
+      seen.push(path.basename(f.source, '.wav'));
+      // The first result is not taken yet (a full stdout, say).
+      return seen.length === 1 ? held : undefined;
+    });
+    // What was in flight finishes; nothing more starts while the reader is held.
+    const whileHeld = await settledCount(() => outputsIn(out), 2_000, 60_000);
+    expect(whileHeld).toBeGreaterThan(0);
+    expect(whileHeld).toBeLessThan(names.length);
+    release();
+    const summary = await run;
+    expect(summary).toEqual({ total: names.length, converted: names.length, skipped: 0, failed: 0, planned: 0 });
+    expect(seen).toEqual(names);
+    expect(await outputsIn(out)).toBe(names.length);
+  }, 150_000);
+});
+
+describe('a run for several profiles streams its report too', () => {
+  const profiles = 'huawei-privatenumber,asterisk';
+
+  it('convert --profile a,b --json: the layout of JSON.stringify, files in source then target order, and the targets list after them', async () => {
+    const dir = path.join(tmp, 'targets-whole');
+    await fs.mkdir(dir);
+    const r = await runCli(['convert', src, '--out', path.join(dir, 'out'), '--profile', profiles, '--json', '--jobs', '2', '--no-ledger'], { cwd: dir, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${JSON.stringify(JSON.parse(r.stdout), null, 2)}\n`);
+    const report = JSON.parse(r.stdout) as { files: (ConvertFileResult & { target: string })[]; targets: { profile: string; summary: { converted: number } }[]; summary: { total: number } };
+    expect(Object.keys(report)).toEqual(['files', 'targets', 'summary']);
+    expect(report.files.map((f) => `${path.basename(f.source, '.wav')} ${f.target}`)).toEqual(stems.flatMap((s) => [`${s} huawei-privatenumber`, `${s} asterisk`]));
+    expect(report.targets.map((t) => [t.profile, t.summary.converted])).toEqual([
+      ['huawei-privatenumber', FILES],
+      ['asterisk', FILES],
+    ]);
+    expect(report.summary.total).toBe(2 * FILES);
+  }, 150_000);
+
+  it('writes entries while the run goes on: a run killed part-way has printed the outputs finished before it', async () => {
+    const dir = path.join(tmp, 'targets-killed');
+    await fs.mkdir(dir);
+    const r = await runCli(['convert', alawSrc, '--out', path.join(dir, 'out'), '--profile', profiles, '--json', '--jobs', '2', '--no-ledger'], {
+      cwd: dir,
+      env: { PROMPTPREP_CRASH_AT: 'placed:30' },
+      timeoutMs: 120_000,
+    });
+    expect(r.signal).toBe('SIGKILL');
+    const cut = r.stdout.lastIndexOf('\n    }');
+    expect(cut).toBeGreaterThan(0);
+    const prefix = JSON.parse(`${r.stdout.slice(0, cut)}\n    }\n  ]\n}`) as { files: (ConvertFileResult & { target: string })[] };
+    expect(prefix.files.length).toBeGreaterThan(0);
+    expect(prefix.files.length).toBeLessThan(2 * FILES);
+    const order = stems.flatMap((s) => [`${s} huawei-privatenumber`, `${s} asterisk`]);
+    expect(prefix.files.map((f) => `${path.basename(f.source, '.wav')} ${f.target}`)).toEqual(order.slice(0, prefix.files.length));
+    for (const f of prefix.files) expect((await fs.stat(f.output as string)).size).toBe(f.stats?.bytes);
+  }, 150_000);
+
+  it('convertTargetsEach hands results on in report order, keeps none, and returns the per-target totals', async () => {
+    const seen: string[] = [];
+    const out = path.join(tmp, 'targets-lib');
+    const totals = await convertTargetsEach(
+      [src],
+      {
+        jobs: 2,
+        targets: [
+          { profile: getProfile('huawei-privatenumber'), outDir: path.join(out, 'huawei-privatenumber') },
+          { profile: getProfile('asterisk'), outDir: path.join(out, 'asterisk') },
+        ],
+      },
+      (f) => void seen.push(`${path.basename(f.source, '.wav')} ${f.target}`),
+    );
+    expect(seen).toEqual(stems.flatMap((s) => [`${s} huawei-privatenumber`, `${s} asterisk`]));
+    expect(totals.summary).toEqual({ total: 2 * FILES, converted: 2 * FILES, skipped: 0, failed: 0, planned: 0 });
+    expect(totals.targets.map((t) => [t.profile, t.summary.converted])).toEqual([
+      ['huawei-privatenumber', FILES],
+      ['asterisk', FILES],
+    ]);
   }, 150_000);
 });
