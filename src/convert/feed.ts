@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Pending } from './pending.js';
-import { DEFAULT_GROUP_FILES, makeGroups } from './plan.js';
+import { GROUP_SECONDS, groupFiles, makeGroups } from './plan.js';
 
 /**
  * Decode groups formed while sources are still being probed, in the order given, and run
@@ -11,6 +11,8 @@ import { DEFAULT_GROUP_FILES, makeGroups } from './plan.js';
 export class DecodeFeeder {
   /** Batched sources a group, as makeGroups would choose over the whole run. */
   readonly groupFiles: number;
+  /** Work in the slots (queued or running) that is not a long decode: copies and groups of short sources. */
+  private shortLeft = 0;
   private ready: Pending[] = [];
   private readyBatch = 0;
   private closed = false;
@@ -26,15 +28,20 @@ export class DecodeFeeder {
     /** Runs a group (through slot()), and whatever follows its decode. */
     private readonly onGroup: (group: Pending[]) => Promise<void>,
   ) {
-    this.groupFiles = Math.max(1, Math.min(DEFAULT_GROUP_FILES, Math.ceil(count / jobs)));
+    this.groupFiles = groupFiles(count, jobs);
     this.limit = pLimit(jobs);
   }
 
-  /** `fn` in one of the run's CPU slots. */
-  slot<T>(fn: () => Promise<T>): Promise<T> {
+  /** `fn` in one of the run's CPU slots: a copy, or the decode of `group`. */
+  slot<T>(fn: () => Promise<T>, group?: readonly Pending[]): Promise<T> {
+    const short = !group || !isLong(group);
+    if (short) this.shortLeft++;
     const done = this.limit(fn);
     this.rebalance();
-    return done.finally(() => this.rebalance());
+    return done.finally(() => {
+      if (short) this.shortLeft--;
+      this.rebalance();
+    });
   }
 
   /** Work outside the groups (a copy) that the run waits for. */
@@ -87,12 +94,25 @@ export class DecodeFeeder {
   }
 
   /**
-   * Without --jobs: once what is left fits in two rounds, start it all and let the
-   * system share the CPUs, rather than idle CPUs while the last long decodes run.
+   * Without --jobs: once all that is left is long decodes, at most two rounds of them,
+   * start them all and let the system share the CPUs, rather than idle CPUs while the
+   * last long decodes run. Groups of short sources keep one a job: a group's in-process
+   * finish then overlaps the next group's ffmpeg, where starting them all at once would
+   * end them all at once and leave the finishes to one CPU.
    */
   private rebalance(): void {
     if (this.jobsGiven || !this.closed) return;
     const left = this.limit.activeCount + this.limit.pendingCount;
-    this.limit.concurrency = left <= 2 * this.jobs ? Math.max(this.jobs, left) : this.jobs;
+    this.limit.concurrency = this.shortLeft === 0 && left <= 2 * this.jobs ? Math.max(this.jobs, left) : this.jobs;
   }
+}
+
+/** A decode that keeps a CPU busy for long on its own: a source of unknown length, or a group of half a process's audio or more. */
+function isLong(group: readonly Pending[]): boolean {
+  let seconds = 0;
+  for (const p of group) {
+    if (p.probe.kind !== 'audio') return true;
+    seconds += p.probe.durationSeconds;
+  }
+  return seconds >= GROUP_SECONDS / 2;
 }

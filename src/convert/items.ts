@@ -40,10 +40,10 @@ export interface ItemSource<T = ConvertItem> {
 export const PROBES_AT_ONCE = 8;
 
 /**
- * Sources in flight, per job and group: the group each job decodes, the next one waiting,
- * the one being finished and written, and the probes that form the next.
+ * Sources in flight, in groups per job: the group each job decodes, the next one waiting
+ * for the job, and the one being finished and written (while the next is probed).
  */
-export const WINDOW_GROUPS_PER_JOB = 4;
+export const WINDOW_GROUPS_PER_JOB = 3;
 
 /**
  * convertItems for runs of any size: each result goes to `onResult` in the order of the
@@ -120,6 +120,7 @@ export async function convertItemsEach<T extends ConvertItem>(
             () => exited(),
           );
         }),
+      group,
     );
     const out = await outcome;
     await Promise.all(early);

@@ -153,7 +153,7 @@ export async function convertTargetItemsEach<T extends TargetItem>(
   const byLead = new Map<Pending, SourceWork>();
   const schedule = async (group: Pending[]): Promise<void> => {
     const info = await ffmpegInfo();
-    const out = await feeder.slot(() => decodeGroupShared(group.map((lead) => byLead.get(lead) as SourceWork), shared, info));
+    const out = await feeder.slot(() => decodeGroupShared(group.map((lead) => byLead.get(lead) as SourceWork), shared, info), group);
     if ('retry' in out) {
       await Promise.all(out.retry.map(schedule));
       return;
