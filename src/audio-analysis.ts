@@ -172,10 +172,11 @@ export function analyzeCodes(codes: Uint8Array, decode: Int16Array, sampleRate: 
   const frame = Math.max(1, Math.round(sampleRate * 0.02));
   const count = Math.ceil(n / frame);
   const powers = count <= SCRATCH_FRAMES ? scratchPowers.subarray(0, count) : new Float64Array(count);
-  // The words over the codes: word w holds the bytes at [base + 4w, base + 4w + 4) of the buffer.
+  // The words over the codes: word w holds the bytes at [base + 4w, base + 4w + 4) of the
+  // buffer. (Alignment by arithmetic, not bit masks, which would wrap past 2 GiB.)
   const off = codes.byteOffset;
-  const base = off & ~3;
-  const words = new Uint32Array(codes.buffer, base, (off + n - base) >>> 2);
+  const base = off - (off % 4);
+  const words = new Uint32Array(codes.buffer, base, Math.floor((off + n - base) / 4));
   let m0 = 0;
   let m1 = 0;
   let m2 = 0;
@@ -187,8 +188,8 @@ export function analyzeCodes(codes: Uint8Array, decode: Int16Array, sampleRate: 
     let s2 = 0;
     let s3 = 0;
     // Bytes before the frame's first whole word, the words, the bytes after its last one.
-    const wordsFrom = Math.min(end, ((off + start + 3) & ~3) - off);
-    const wordsTo = Math.max(wordsFrom, ((off + end) & ~3) - off);
+    const wordsFrom = Math.min(end, start + ((4 - ((off + start) % 4)) % 4));
+    const wordsTo = Math.max(wordsFrom, end - ((off + end) % 4));
     for (let i = start; i < wordsFrom; i++) {
       const q = square[codes[i] as number] as number;
       s0 += q;
