@@ -330,6 +330,23 @@ describe('how many ffmpeg processes run at once', () => {
     expect(mostAtOnce(lines)).toBe(3 <= 2 * cpus ? 3 : Math.max(cpus, 2));
   });
 
+  it('groups of short prompts keep one ffmpeg a CPU to the end, however much audio a group holds', async () => {
+    // 4 s prompts, two rounds of groups of 50 (100 a CPU): 200 s of audio a group, which
+    // once counted as a long decode and started the last two rounds' groups all at once.
+    const short = await freshDir('short-sources');
+    const one = path.join(short, 'prompt.mp3');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-ac', '1', '-ar', '8000', '-c:a', 'libmp3lame', '-b:a', '16k', one]);
+    const count = 100 * cpus;
+    for (let i = 0; i < count; i++) await fs.link(one, path.join(short, `p_${String(i).padStart(4, '0')}.mp3`));
+    await fs.rm(one);
+    const { binary, log } = await loggingFfmpeg('jobs-short', 0.5);
+    const r = await runCli(['convert', short, '--out', path.join(dir, 'jobs-short-out'), '--no-ledger'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = await logLines(log);
+    expect(lines.filter((l) => l.startsWith('start ')).length).toBeGreaterThan(cpus);
+    expect(mostAtOnce(lines)).toBe(cpus);
+  }, 120_000);
+
   it('--jobs is a strict cap', async () => {
     const { binary, log } = await loggingFfmpeg('jobs-one', 0.5);
     const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-one-out'), '--no-ledger', '--jobs', '1'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
