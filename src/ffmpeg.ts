@@ -441,9 +441,10 @@ export interface DecodeRun {
 }
 
 /**
- * Run one ffmpeg process for the whole plan: every input decoded to its own raw output.
- * Several inputs in one process is the point: starting ffmpeg costs more than decoding
- * a short prompt. The inputs are filtergraph sources (decodeGraph). A single source that
+ * Run one ffmpeg process for the whole plan and give back every output's raw bytes
+ * (the plan's rawPaths are scratch names; a sequence's file is cut where its sources
+ * end). Several inputs in one process is the point: starting ffmpeg costs more than
+ * decoding a short prompt. The inputs are filtergraph sources (decodeGraph). A single source that
  * fails that way is run once more as a plain `-i` input, so a file either shape can read
  * converts, and a failure is explained in ffmpeg's usual words ("matches no streams",
  * "Invalid data found", a missing decoder), which amovie does not give.
