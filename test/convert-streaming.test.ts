@@ -6,13 +6,15 @@
  * window at a time (convertItemsEach), so a reader that holds the report back holds the
  * run back too, and a run for several profiles streams its report the same way.
  */
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFilesEach, type ConvertFileResult } from '../src/convert/index.js';
 import { getProfile } from '../src/profile.js';
 import { convertTargetsEach } from '../src/targets/convert.js';
-import { runCli } from './helpers/cli.js';
+import Database from 'better-sqlite3';
+import { CLI, runCli } from './helpers/cli.js';
 import { parseConvertJson } from './helpers/convert-cli.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 import { alawWav, pcmWav } from './helpers/watch-files.js';
@@ -199,5 +201,51 @@ describe('a run for several profiles streams its report too', () => {
       ['huawei-privatenumber', FILES],
       ['asterisk', FILES],
     ]);
+  }, 150_000);
+});
+
+describe('the ledger is written while the run goes on', () => {
+  it('prompts are in the ledger while later sources still wait; the rest once the run ends', async () => {
+    const dir = path.join(tmp, 'ledger-overlap');
+    const many = path.join(dir, 'src');
+    await fs.mkdir(many, { recursive: true });
+    const count = 400;
+    for (let k = 0; k < count; k++) await fs.writeFile(path.join(many, `l${String(k).padStart(3, '0')}.wav`), pcmWav({ seconds: 0.1, seed: k, frequency: 500 + k }));
+    const ledgerFile = path.join(dir, 'ledger.sqlite');
+    const rows = async (): Promise<number> => {
+      try {
+        const db = new Database(ledgerFile, { readonly: true, fileMustExist: true });
+        try {
+          return (db.prepare('SELECT count(*) AS n FROM versions').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return 0;
+      }
+    };
+    // stdout is not read: once the pipe is full the run holds new sources back (the
+    // report waits for its reader), so it cannot end; its finished prompts must still
+    // reach the ledger, a batch at a time, while it waits.
+    const child = spawn(process.execPath, [CLI, 'convert', many, '--out', path.join(dir, 'out'), '--json', '--jobs', '1', '--ledger', ledgerFile], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pause();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let alive = true;
+    void exited.then(() => (alive = false));
+    try {
+      const whileRunning = await settledCount(rows, 2_000, 90_000);
+      expect(alive, stderr).toBe(true);
+      expect(whileRunning).toBeGreaterThan(0);
+      expect(whileRunning).toBeLessThan(count);
+    } finally {
+      child.stdout.resume();
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(await rows()).toBe(count);
   }, 150_000);
 });
