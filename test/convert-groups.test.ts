@@ -1,6 +1,7 @@
 /** How a run's sources are split into shared ffmpeg processes (src/convert/plan.ts). */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GROUP_FILES, groupFiles } from '../src/convert/plan.js';
+import type { Pending } from '../src/convert/pending.js';
+import { DEFAULT_GROUP_FILES, groupFiles, makeGroups } from '../src/convert/plan.js';
 
 describe('groupFiles', () => {
   it('gives every job the same share, in groups of at most DEFAULT_GROUP_FILES', () => {
@@ -18,5 +19,15 @@ describe('groupFiles', () => {
         expect(Math.ceil(groups / jobs), `${count} on ${jobs}: ${groups} groups of ${size}`).toBe(Math.ceil(count / (jobs * DEFAULT_GROUP_FILES)));
       }
     }
+  });
+});
+
+describe('makeGroups', () => {
+  const source = (seconds: number): Pending => ({ route: 'batch', probe: { kind: 'audio', durationSeconds: seconds } }) as unknown as Pending;
+
+  it('keeps a full group of 4 s prompts together (260 s of audio), and gives each long source a group of its own', () => {
+    expect(makeGroups(Array.from({ length: 128 }, () => source(4.07)), 2).map((g) => g.length)).toEqual([64, 64]);
+    expect(makeGroups([source(4), source(130), source(130), source(4), source(4)], 1).map((g) => g.length)).toEqual([1, 1, 1, 2]);
+    expect(makeGroups([source(100), source(100), source(100), source(100), source(100)], 1).map((g) => g.length)).toEqual([4, 1]);
   });
 });

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Pending } from './pending.js';
-import { GROUP_SECONDS, groupFiles, makeGroups } from './plan.js';
+import { groupFiles, LONG_SOURCE_SECONDS, makeGroups } from './plan.js';
 
 /**
  * Decode groups formed while sources are still being probed, in the order given, and run
@@ -42,6 +42,11 @@ export class DecodeFeeder {
       if (short) this.shortLeft--;
       this.rebalance();
     });
+  }
+
+  /** Whether a group or copy is queued or running: its end will make room in the run's window. */
+  get busy(): boolean {
+    return this.limit.activeCount + this.limit.pendingCount > 0;
   }
 
   /** Work outside the groups (a copy) that the run waits for. */
@@ -115,5 +120,5 @@ export class DecodeFeeder {
  * each against 1.0-1.1 two at a time).
  */
 function isLong(group: readonly Pending[]): boolean {
-  return group.some((p) => p.probe.kind !== 'audio' || p.probe.durationSeconds >= GROUP_SECONDS / 2);
+  return group.some((p) => p.probe.kind !== 'audio' || p.probe.durationSeconds >= LONG_SOURCE_SECONDS);
 }

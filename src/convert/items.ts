@@ -178,7 +178,10 @@ export async function convertItemsEach<T extends ConvertItem>(
   for (const item of source.items) {
     while (probes.size >= PROBES_AT_ONCE) await Promise.race(probes);
     // A full window waits for results to be handed on; what is ready decodes meanwhile.
-    if (window.full) feeder.flush();
+    // Only when nothing is queued or running: that work is all of earlier sources, and its
+    // end makes room. Flushed while work runs, every source let in as a finish makes room
+    // would be a group of its own.
+    if (window.full && !feeder.busy) feeder.flush();
     const seq = await window.take();
     if (seq < 0) break;
     seqOf.set(item, seq);

@@ -10,8 +10,14 @@ import type { Pending } from './pending.js';
  * (about 0.2 s of CPU for a Debian ffmpeg), which a larger group spreads thinner.
  */
 export const DEFAULT_GROUP_FILES = 64;
-/** Audio seconds per shared ffmpeg process: long sources get a process of their own. */
-export const GROUP_SECONDS = 240;
+/**
+ * Audio seconds per shared ffmpeg process: a source this long gets a process of its own.
+ * Above a full group of prompts (64 of 4 s is 260 s), so a run of prompts is not cut
+ * into groups of 59 and 5, each small one paying a process start for nothing.
+ */
+export const GROUP_SECONDS = 480;
+/** A source of at least this many seconds keeps a CPU busy on its own (feed.ts shares the CPUs out at the end of a run of them). */
+export const LONG_SOURCE_SECONDS = 120;
 
 /**
  * How many sources a group of a run of `count` takes: groups of about the same size, as
@@ -30,15 +36,20 @@ export function makeGroups(pending: Pending[], jobs: number): Pending[][] {
   const perGroup = groupFiles(batchable.length, jobs);
   let current: Pending[] = [];
   let seconds = 0;
+  // A long source is a group of its own: it keeps a CPU busy alone, and the end of a run
+  // shares the CPUs out among such decodes (feed.ts).
+  let long = false;
   for (const p of batchable) {
     const d = p.probe.kind === 'audio' ? p.probe.durationSeconds : GROUP_SECONDS;
-    if (current.length > 0 && (current.length >= perGroup || seconds + d > GROUP_SECONDS)) {
+    const isLong = d >= LONG_SOURCE_SECONDS;
+    if (current.length > 0 && (long || isLong || current.length >= perGroup || seconds + d > GROUP_SECONDS)) {
       groups.push(current);
       current = [];
       seconds = 0;
     }
     current.push(p);
     seconds += d;
+    long = isLong;
   }
   if (current.length > 0) groups.push(current);
   return groups;

@@ -219,7 +219,10 @@ export async function convertTargetItemsEach<T extends TargetItem>(
   let run: SourceRun<T> | null = null;
   for (const item of source.items) {
     while (probes.size >= PROBES_AT_ONCE) await Promise.race(probes);
-    if (window.full) feeder.flush();
+    // Only when nothing is queued or running: that work is all of earlier sources, and its
+    // end makes room. Flushed while work runs, every source let in as a finish makes room
+    // would be a group of its own (2,000 prompts ran as 500 processes of 2-4).
+    if (window.full && !feeder.busy) feeder.flush();
     const seq = await window.take();
     if (seq < 0) break;
     if (!run || run.entries[0]?.item.item.source !== item.item.source) {
