@@ -8,6 +8,7 @@ import { checkFile } from '../check.js';
 import { noSceneHint, resolvePromptInfo } from '../catalog.js';
 import { recordReview } from '../ledger/record-review.js';
 import type { StatusQuery, StatusRow, VersionRow } from '../ledger/ledger.js';
+import type { DropRecord } from './drop-record.js';
 import { isReviewAction, REVIEW_ACTIONS, REVIEW_STATES, TransitionError } from '../ledger/states.js';
 import { projectStatusQuery } from '../commands/ledger-common.js';
 import { CEC_PLATFORM } from '../platforms.js';
@@ -29,16 +30,7 @@ type Result = { status: number; body: unknown };
 const ok = (body: unknown): Result => ({ status: 200, body });
 const refused = (status: number, error: string): Result => ({ status, body: { error } });
 
-export interface DropRecord {
-  id: string;
-  name: string;
-  bytes: number;
-  at: string;
-  /** received → queued (in the watch inbox) or converting → converted | failed */
-  state: 'queued' | 'converting' | 'converted' | 'failed';
-  message: string;
-  prompt?: string;
-}
+export type { DropRecord } from './drop-record.js';
 
 export class DeskApi {
   private readonly drops: DropRecord[] = [];

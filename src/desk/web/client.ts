@@ -1,4 +1,5 @@
 /** The desk's JSON API, as the page calls it. */
+import type { DropRecord } from '../drop-record.js';
 
 export interface StatusRow {
   name: string;
@@ -89,15 +90,7 @@ export interface BindingMode {
   notes: string[];
 }
 
-export interface DropRecord {
-  id: string;
-  name: string;
-  bytes: number;
-  at: string;
-  state: 'queued' | 'converting' | 'converted' | 'failed';
-  message: string;
-  prompt?: string;
-}
+export type { DropRecord } from '../drop-record.js';
 
 export class ApiError extends Error {
   constructor(
