@@ -7,6 +7,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { writeFileAtomic } from './atomic-write.js';
 import { cacheDir } from './cache-dir.js';
 import { decodeGraph, fileUrl, RAW_SAMPLE_BYTES, type GraphOutput } from './decode-graph.js';
+import { ffmpegEnv } from './ffmpeg-env.js';
 import type { DecodePlan, DecodePlanOutput, RawEncoding } from './decode-plan.js';
 
 // The graph is built in decode-graph.ts; its helpers are part of this module's API too.
@@ -315,7 +316,7 @@ const featureCache = new Map<string, Promise<FfmpegFeatures>>();
 /** `ffmpeg <flag>` with the banner off; its stdout. */
 async function ask(binary: FfmpegBinary, flag: string): Promise<string> {
   try {
-    return (await execFileAsync(binary.path, ['-hide_banner', flag], { maxBuffer: 4 << 20 })).stdout;
+    return (await execFileAsync(binary.path, ['-hide_banner', flag], { maxBuffer: 4 << 20, env: ffmpegEnv() })).stdout;
   } catch (err) {
     const e = err as Error & { stderr?: string };
     const said = (e.stderr ?? '').trim().split('\n').pop();
@@ -647,6 +648,7 @@ async function runFfmpeg(
   const command = ffmpeg();
   command.setFfmpegPath(binary.path);
   skipCapabilityProbes(command);
+  withEnv(command, ffmpegEnv());
   for (const input of inputs) command.input(input);
   // Global options: fluent-ffmpeg has no slot for them, and ffmpeg reads them anywhere.
   // Counting a sequence needs ashowinfo's info lines; every line carries its level so the
@@ -714,6 +716,17 @@ function skipCapabilityProbes(command: ffmpeg.FfmpegCommand): void {
   internals.availableEncoders = (cb) => cb(null, {});
 }
 
+/**
+ * fluent-ffmpeg 2.1.3 has no option for the child's environment: its run() hands
+ * _spawnFfmpeg the spawn options, and this adds `env` to them (version pinned, as above).
+ */
+function withEnv(command: ffmpeg.FfmpegCommand, env: NodeJS.ProcessEnv): void {
+  const internals = command as unknown as { _spawnFfmpeg: (args: string[], options: unknown, ...callbacks: unknown[]) => void };
+  const spawnFfmpeg = internals._spawnFfmpeg.bind(command);
+  internals._spawnFfmpeg = (args, options, ...callbacks) =>
+    typeof options === 'object' && options !== null ? spawnFfmpeg(args, { ...options, env }, ...callbacks) : spawnFfmpeg(args, options, ...callbacks);
+}
+
 function cleanStderr(stderr: string, fallback: string): string {
   const lines = stderr
     .split('\n')
@@ -746,7 +759,7 @@ export function encodeWithFfmpeg(binary: FfmpegBinary, pcm: Uint8Array, sampleRa
     '-f', spec.format, 'pipe:1',
   ];
   return new Promise<Buffer>((resolve, reject) => {
-    const child = spawn(binary.path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary.path, args, { stdio: ['pipe', 'pipe', 'pipe'], env: ffmpegEnv() });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegNotFoundError, locateFfmpeg, noFfmpegError, searchFfmpeg, type FfmpegCandidate } from '../src/ffmpeg.js';
+import { ffmpegEnv } from '../src/ffmpeg-env.js';
 import { REPO_ROOT, runCli, runCommand } from './helpers/cli.js';
 import { BITEXACT, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -354,6 +355,40 @@ describe('how many ffmpeg processes run at once', () => {
     const lines = await logLines(log);
     expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
     expect(mostAtOnce(lines)).toBe(1);
+  });
+});
+
+describe('the environment ffmpeg runs with', () => {
+  it('adds the huge-page malloc hint on Linux, keeps the user\'s own tunables, and lets theirs decide', () => {
+    expect(ffmpegEnv({ PATH: '/bin' }, 'linux')).toEqual({ PATH: '/bin', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
+    expect(ffmpegEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux').GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    expect(ffmpegEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }, 'linux').GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=0');
+    expect(ffmpegEnv({ PATH: '/bin' }, 'darwin')).toEqual({ PATH: '/bin' });
+    // The caller's object is never changed.
+    const mine = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' };
+    ffmpegEnv(mine, 'linux');
+    expect(mine).toEqual({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' });
+  });
+
+  it('every ffmpeg a convert starts gets it, and the user\'s own setting wins', async () => {
+    const d = await freshDir('env-ffmpeg');
+    const binary = path.join(d, 'ffmpeg');
+    const log = path.join(d, 'env.log');
+    const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    await fs.writeFile(binary, ['#!/bin/sh', `echo "\${GLIBC_TUNABLES-unset}" >> ${quote(log)}`, `exec ${quote(realFfmpeg)} "$@"`, ''].join('\n'), { mode: 0o755 });
+    const src = await freshDir('env-src');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ac', '2', '-ar', '44100', '-c:a', 'libmp3lame', path.join(src, 'stereo.mp3')]);
+    const env = { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' };
+    const r = await runCli(['convert', src, '--out', path.join(dir, 'env-out'), '--no-ledger'], { env: { ...env, GLIBC_TUNABLES: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    const first = (await fs.readFile(log, 'utf8')).trim().split('\n');
+    // The capability questions and the decode.
+    expect(first.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(first)).toEqual(new Set([process.platform === 'linux' ? 'glibc.malloc.hugetlb=1' : '']));
+    await fs.rm(log);
+    const r2 = await runCli(['convert', src, '--out', path.join(dir, 'env-out2'), '--no-ledger'], { env: { ...env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' } });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(new Set((await fs.readFile(log, 'utf8')).trim().split('\n'))).toEqual(new Set(['glibc.malloc.hugetlb=0']));
   });
 });
 
