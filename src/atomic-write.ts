@@ -27,6 +27,36 @@ export function removeOwnPartials(dir: string): Promise<number> {
   return removeDeadOwners(dir, TAGGED_PARTIAL);
 }
 
+/**
+ * A file's bytes as pieces written one after another (a header and the data it describes),
+ * so a caller need not join them into one fresh copy of the whole file first.
+ */
+export type OutputBytes = readonly Uint8Array[];
+
+export function outputLength(pieces: OutputBytes): number {
+  let n = 0;
+  for (const piece of pieces) n += piece.length;
+  return n;
+}
+
+/** All of `pieces`, in order, from the start of a new file: one writev, looped on a short write. */
+async function writePieces(handle: fs.FileHandle, pieces: OutputBytes): Promise<void> {
+  let rest = pieces.filter((piece) => piece.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest as Uint8Array[]);
+    if (bytesWritten === 0) throw new Error('the write made no progress');
+    const left: Uint8Array[] = [];
+    for (const piece of rest) {
+      if (bytesWritten >= piece.length) bytesWritten -= piece.length;
+      else {
+        left.push(bytesWritten > 0 ? piece.subarray(bytesWritten) : piece);
+        bytesWritten = 0;
+      }
+    }
+    rest = left;
+  }
+}
+
 /** Data durably on disk under a hidden temporary name, waiting for placeStaged(). */
 export interface StagedFile {
   tmp: string;
@@ -84,14 +114,15 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, t
  * waits for its own). Each entry comes back as its StagedFile or the error that stopped it;
  * a failed entry leaves no temporary file, and does not stop the others.
  */
-export async function stageFiles(writes: readonly { dest: string; data: Uint8Array | string; tempDir?: string }[]): Promise<(StagedFile | Error)[]> {
+export async function stageFiles(writes: readonly { dest: string; data: Uint8Array | string | OutputBytes; tempDir?: string }[]): Promise<(StagedFile | Error)[]> {
   const opened = await Promise.all(
     writes.map(async (w) => {
       const tmp = partialPathFor(w.dest, w.tempDir);
       let handle: fs.FileHandle | null = null;
       try {
         handle = await fs.open(tmp, 'wx', 0o644);
-        await handle.writeFile(w.data);
+        if (Array.isArray(w.data)) await writePieces(handle, w.data);
+        else await handle.writeFile(w.data as Uint8Array | string);
         return { tmp, dest: w.dest, handle };
       } catch (err) {
         await handle?.close().catch(() => undefined);

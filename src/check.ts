@@ -179,11 +179,29 @@ export function checkWavBytes(
     if (verdict.stats) audioWarnings(verdict.stats, options, profile, verdict.warnings);
     return verdict;
   }
-  return judgeWav(parseWav(bytes, fileSize), bytes.length === fileSize ? bytes : null, options);
+  const info = parseWav(bytes, fileSize);
+  const whole = bytes.length === fileSize ? bytes : null;
+  return judgeWav(info, whole && info.dataOffset !== null ? whole.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent) : null, options);
 }
 
-/** The verdict on a parsed WAV; `whole` holds the whole file when it is in memory (for level analysis). */
-function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
+/**
+ * checkWavBytes for a WAV held in two pieces, `header` (every byte before the data, so
+ * every chunk header) and `data` (the data chunk's payload), as convert builds its
+ * output: the same verdict without joining them into one copy of the file first.
+ */
+export function checkWavPieces(
+  header: Uint8Array,
+  data: Uint8Array,
+  fileSize: number,
+  options: CheckOptions = {},
+): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
+  const info = parseWav(header, fileSize);
+  const whole = info.dataOffset === header.length && info.dataBytesPresent === data.length;
+  return judgeWav(info, whole ? data : null, options);
+}
+
+/** The verdict on a parsed WAV; `data` holds its data chunk's bytes when they are in memory (for level analysis). */
+function judgeWav(info: WavInfo, data: Uint8Array | null, options: CheckOptions): { errors: Finding[]; warnings: Finding[]; stats?: AudioStats } {
   const profile = options.profile ?? huaweiPrivateNumber;
   const maxBytes = options.maxBytes ?? sizeLimit(profile);
   const fileSize = info.fileSize;
@@ -214,8 +232,7 @@ function judgeWav(info: WavInfo, whole: Uint8Array | null, options: CheckOptions
 
   let stats: AudioStats | undefined;
   // Levels are measured on the audio the platform will play: in its codec only.
-  if (whole && info.dataOffset !== null && fmt.effectiveFormatTag === profile.formatTag) {
-    const data = whole.subarray(info.dataOffset, info.dataOffset + info.dataBytesPresent);
+  if (data && info.dataOffset !== null && fmt.effectiveFormatTag === profile.formatTag) {
     stats = analyzeWavData(fmt, data, options.analysis ?? defaultAnalysisOptions) ?? undefined;
     if (stats) audioWarnings(stats, options, profile, warnings);
   }

@@ -115,33 +115,8 @@ export const STEREO_CHANNELS = 2;
  */
 export function stereoDownmixWarning(mid: Int16Array | Uint8Array, side: Int16Array, sampleRate: number, analysis: AnalysisOptions): Finding | null {
   const n = Math.min(mid.length, side.length);
-  // One pass over the pair, no channel arrays: per 20 ms frame, the power of the left
-  // (mid + side), right (mid - side) and mid signals, as analyzeSamples measures each.
-  // A mix in A-law codes is read through the decode table.
-  const decode = mid instanceof Uint8Array ? ALAW_DECODE : null;
   const frame = Math.max(1, Math.round(sampleRate * 0.02));
-  const frames = Math.ceil(n / frame);
-  const left = new Float64Array(frames);
-  const right = new Float64Array(frames);
-  const mix = new Float64Array(frames);
-  for (let f = 0, start = 0; start < n; f++, start += frame) {
-    const end = Math.min(n, start + frame);
-    let l2 = 0;
-    let r2 = 0;
-    let m2 = 0;
-    for (let i = start; i < end; i++) {
-      const m = decode ? (decode[mid[i] as number] as number) : (mid[i] as number);
-      const s = side[i] as number;
-      const l = clamp16(m + s);
-      const r = clamp16(m - s);
-      l2 += l * l;
-      r2 += r * r;
-      m2 += m * m;
-    }
-    left[f] = l2 / (end - start);
-    right[f] = r2 / (end - start);
-    mix[f] = m2 / (end - start);
-  }
+  const { left, right, mix } = stereoFramePowers(mid, side, frame);
   const sourceActiveDb = Math.max(activeLevelDb(left, frame, n, analysis), activeLevelDb(right, frame, n, analysis));
   if (!Number.isFinite(sourceActiveDb)) return null; // silent in both channels: nothing was lost
   const outputActiveDb = activeLevelDb(mix, frame, n, analysis);
@@ -159,6 +134,75 @@ export function stereoDownmixWarning(mid: Int16Array | Uint8Array, side: Int16Ar
   );
 }
 
+/**
+ * One pass over a stereo pair given as its mix and side signal, no channel arrays: per
+ * frame of `frame` samples, the mean power of the left (mid + side), right (mid - side)
+ * and mid signals, each channel clamped to 16 bits as ffmpeg writes it: what
+ * analyzeSamples would measure on each. A mix in A-law codes is read through the decode
+ * table. The two kinds of mix have a loop each: one loop over both kinds of array reads
+ * them through a slower polymorphic access, and every sample paid the test of which.
+ */
+export function stereoFramePowers(mid: Int16Array | Uint8Array, side: Int16Array, frame: number): { left: Float64Array; right: Float64Array; mix: Float64Array } {
+  const n = Math.min(mid.length, side.length);
+  const frames = Math.ceil(n / frame);
+  const powers = { left: new Float64Array(frames), right: new Float64Array(frames), mix: new Float64Array(frames) };
+  if (mid instanceof Uint8Array) codePairPowers(mid, side, n, frame, powers.left, powers.right, powers.mix);
+  else samplePairPowers(mid, side, n, frame, powers.left, powers.right, powers.mix);
+  return powers;
+}
+
+// The squares and sums below are integers under 2^53, so exact in any order.
+function codePairPowers(mid: Uint8Array, side: Int16Array, n: number, frame: number, left: Float64Array, right: Float64Array, mix: Float64Array): void {
+  const decode = ALAW_DECODE;
+  for (let f = 0, start = 0; start < n; f++, start += frame) {
+    const end = Math.min(n, start + frame);
+    let l2 = 0;
+    let r2 = 0;
+    let m2 = 0;
+    for (let i = start; i < end; i++) {
+      const m = decode[mid[i] as number] as number;
+      const s = side[i] as number;
+      let l = m + s;
+      let r = m - s;
+      if (l > 32767) l = 32767;
+      else if (l < -32768) l = -32768;
+      if (r > 32767) r = 32767;
+      else if (r < -32768) r = -32768;
+      l2 += l * l;
+      r2 += r * r;
+      m2 += m * m;
+    }
+    left[f] = l2 / (end - start);
+    right[f] = r2 / (end - start);
+    mix[f] = m2 / (end - start);
+  }
+}
+
+function samplePairPowers(mid: Int16Array, side: Int16Array, n: number, frame: number, left: Float64Array, right: Float64Array, mix: Float64Array): void {
+  for (let f = 0, start = 0; start < n; f++, start += frame) {
+    const end = Math.min(n, start + frame);
+    let l2 = 0;
+    let r2 = 0;
+    let m2 = 0;
+    for (let i = start; i < end; i++) {
+      const m = mid[i] as number;
+      const s = side[i] as number;
+      let l = m + s;
+      let r = m - s;
+      if (l > 32767) l = 32767;
+      else if (l < -32768) l = -32768;
+      if (r > 32767) r = 32767;
+      else if (r < -32768) r = -32768;
+      l2 += l * l;
+      r2 += r * r;
+      m2 += m * m;
+    }
+    left[f] = l2 / (end - start);
+    right[f] = r2 / (end - start);
+    mix[f] = m2 / (end - start);
+  }
+}
+
 /** The active speech level of frame powers, as analyzeSamples' activeDb. */
 function activeLevelDb(powers: Float64Array, frame: number, n: number, analysis: AnalysisOptions): number {
   const threshold = activityThreshold(powers, analysis);
@@ -172,10 +216,6 @@ function activeLevelDb(powers: Float64Array, frame: number, n: number, analysis:
     activeSamples += len;
   }
   return toDb((activeSamples > 0 ? Math.sqrt(activeSumSq / activeSamples) : 0) / 32768);
-}
-
-function clamp16(v: number): number {
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
 function toInt16(x: Float32Array, gain: number): Int16Array {

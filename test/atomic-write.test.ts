@@ -34,6 +34,21 @@ describe('stageFiles and placeStagedFiles', () => {
     expect((await listAll(path.join(dir, 'one'))).filter((n) => n.includes('.partial'))).toEqual([]);
   });
 
+  it('writes a file given as pieces (header, data, pad byte) as the pieces one after another', async () => {
+    const d = path.join(dir, 'pieces');
+    await fs.mkdir(d);
+    const big = Buffer.alloc(3 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const writes = [
+      { dest: path.join(d, 'a.wav'), data: [Buffer.from('header'), big.subarray(5, big.length - 3), new Uint8Array(1)] },
+      { dest: path.join(d, 'b.wav'), data: [new Uint8Array(0), Buffer.from('only'), new Uint8Array(0)] },
+      { dest: path.join(d, 'c.wav'), data: [] as Uint8Array[] },
+    ];
+    const staged = await stageFiles(writes);
+    expect(await placeStagedFiles(staged as StagedFile[])).toEqual(writes.map(() => null));
+    for (const w of writes) expect((await fs.readFile(w.dest)).equals(Buffer.concat(w.data)), w.dest).toBe(true);
+  });
+
   it('fails only the entry that cannot be written or placed, and leaves no temporary file', async () => {
     const d = path.join(dir, 'two');
     await fs.mkdir(d);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSamples, defaultAnalysisOptions } from '../src/audio-analysis.js';
 import { decodeAlaw, encodeAlaw } from '../src/alaw.js';
 import { buildDecodePlan } from '../src/decode-plan.js';
-import { DOWNMIX_FILTERS, finishDownmix, SIDE_FILTERS, stereoDownmixWarning } from '../src/downmix.js';
+import { DOWNMIX_FILTERS, finishDownmix, SIDE_FILTERS, stereoDownmixWarning, stereoFramePowers } from '../src/downmix.js';
 
 const RATE = 8000;
 
@@ -108,6 +108,37 @@ describe('stereoDownmixWarning (mid = (L+R)/2, side = (L-R)/2, as ffmpeg writes 
     const w = stereoDownmixWarning(mid, side, RATE, defaultAnalysisOptions);
     expect(w?.message).toContain(`(${output.toFixed(1)} dBFS instead of ${source.toFixed(1)} dBFS)`);
     expect(stereoDownmixWarning(encodeAlaw(mixOf(l, r, 1)), side, RATE, defaultAnalysisOptions)).toEqual(w);
+  });
+
+  it('frame powers of each channel (clamped to 16 bits) and of the mix are the per-channel measurement to the bit, for samples and codes', () => {
+    // Loud, uncorrelated channels, so that mid + side and mid - side often pass full scale.
+    const n = 8000 * 3 + 37;
+    let seed = 12345;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const codes = Uint8Array.from({ length: n }, () => Math.floor((rand() + 1) * 128) & 0xff);
+    const side = Int16Array.from({ length: n }, () => Math.round(rand() * 32767));
+    const samples = decodeAlaw(codes);
+    const clamp = (v: number): number => Math.max(-32768, Math.min(32767, v));
+    const reference = (x: Int16Array, frame: number): number[] => {
+      const out: number[] = [];
+      for (let start = 0; start < x.length; start += frame) {
+        const part = x.subarray(start, Math.min(x.length, start + frame));
+        out.push(part.reduce((a, v) => a + v * v, 0) / part.length);
+      }
+      return out;
+    };
+    const left = Int16Array.from(samples, (m, i) => clamp(m + (side[i] as number)));
+    const right = Int16Array.from(samples, (m, i) => clamp(m - (side[i] as number)));
+    expect(left.some((v, i) => v !== (samples[i] as number) + (side[i] as number))).toBe(true); // clamping is exercised
+    for (const frame of [160, 7]) {
+      const want = { left: reference(left, frame), right: reference(right, frame), mix: reference(samples, frame) };
+      for (const mid of [samples, codes]) {
+        const got = stereoFramePowers(mid, side, frame);
+        expect({ left: [...got.left], right: [...got.right], mix: [...got.mix] }).toEqual(want);
+      }
+    }
+    // The shorter of the two sets the length.
+    expect(stereoFramePowers(codes, side.subarray(0, 100), 160).mix.length).toBe(1);
   });
 
   it('one channel the other inverted: the speech cancels out, warned', () => {

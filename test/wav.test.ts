@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAlaw } from '../src/alaw.js';
-import { checkWavBytes } from '../src/check.js';
-import { buildCanonicalWav, CANONICAL_HEADER_BYTES, formatTagName, parseWav } from '../src/wav.js';
+import { checkWavBytes, checkWavPieces } from '../src/check.js';
+import { buildCanonicalWav, CANONICAL_HEADER_BYTES, canonicalWavParts, formatTagName, parseWav } from '../src/wav.js';
 import { canonicalPrompt, sineSamples } from './helpers/audio.js';
 import { BITEXACT, runFfmpeg } from './helpers/ffmpeg.js';
 import { verdict } from './helpers/findings.js';
@@ -81,6 +81,31 @@ describe('buildCanonicalWav', () => {
 
   it('gives the same bytes for the same audio', () => {
     expect(canonicalPrompt(1).equals(canonicalPrompt(1))).toBe(true);
+  });
+});
+
+describe('canonicalWavParts (convert writes its output from these, never joined)', () => {
+  const codes = encodeAlaw(sineSamples(0.5));
+  it.each([
+    ['an even length', codes],
+    ['an odd length (a pad byte)', codes.subarray(0, 3999)],
+    ['a view into a larger buffer at an odd offset', codes.subarray(1, 2002)],
+    ['no data at all', codes.subarray(0, 0)],
+  ])('with %s: the pieces one after another are buildCanonicalWav byte for byte', (_, data) => {
+    const parts = canonicalWavParts(data, ALAW);
+    expect(Buffer.concat(parts).equals(buildCanonicalWav(data, ALAW))).toBe(true);
+    expect(parts[1]).toBe(data); // the data itself, not a copy
+  });
+
+  it("checkWavPieces gives checkWavBytes' verdict and stats on the joined file, clean or not", () => {
+    const loud = encodeAlaw(sineSamples(30, 440, 0)); // clipped runs, and over 2,000,000 bytes: too-large
+    for (const data of [codes, codes.subarray(0, 3999), loud, new Uint8Array(255 * 8000), codes.subarray(0, 10)]) {
+      const parts = canonicalWavParts(data, ALAW);
+      const whole = buildCanonicalWav(data, ALAW);
+      for (const options of [{}, { maxBytes: 1000 }]) {
+        expect(checkWavPieces(parts[0] as Uint8Array, data, whole.length, options)).toEqual(checkWavBytes(whole, whole.length, options));
+      }
+    }
   });
 });
 

@@ -24,6 +24,9 @@ export async function sha256File(file: string): Promise<string> {
 const HASH_READ_BYTES = 1 << 20;
 const spareHashBuffers: Buffer[] = [];
 
-export function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+/** The digest of the pieces one after another: of the file they make up. */
+export function sha256(...pieces: readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  return hash.digest('hex');
 }

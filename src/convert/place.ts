@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { placeStagedFiles, stageFiles, type StagedFile } from '../atomic-write.js';
+import { placeStagedFiles, stageFiles, type OutputBytes, type StagedFile } from '../atomic-write.js';
 import { crashPoint } from '../crash-point.js';
 import { jsonSafe, statsPathFor, type StatsRecord } from './stats-file.js';
 
@@ -22,7 +22,7 @@ import { jsonSafe, statsPathFor, type StatsRecord } from './stats-file.js';
 
 interface Job {
   output: string;
-  wav: Uint8Array;
+  wav: OutputBytes;
   record: StatsRecord;
   stagingDir: string | undefined;
   done: (err: Error | null) => void;
@@ -34,7 +34,7 @@ const MAX_BATCH = 64;
 let queue: Job[] = [];
 let writing = false;
 
-export function placeOutput(output: string, wav: Uint8Array, record: StatsRecord, stagingDir: string | undefined): Promise<void> {
+export function placeOutput(output: string, wav: OutputBytes, record: StatsRecord, stagingDir: string | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     queue.push({ output, wav, record, stagingDir, done: (err) => (err ? reject(err) : resolve()) });
     if (!writing) {

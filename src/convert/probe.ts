@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, type Stats } from 'node:fs';
 import { NOT_WHOLE_CODES, wavFindings } from '../check.js';
 import { finding, type Finding } from '../findings.js';
 import { describeFsError } from '../fs-errors.js';
@@ -30,15 +30,22 @@ export async function prepare(
   }
   if (stat.size === 0) return failed([finding('empty', `"${item.source}" is empty (0 bytes). Export or copy the recording again.`)]);
 
-  // Never let an output replace its own source (e.g. --out pointing at the source folder).
-  const [realSource, realOutput] = await Promise.all([fs.realpath(item.source), fs.realpath(item.output).catch(() => null)]);
-  if (realOutput !== null && realOutput === realSource) {
-    return failed([
-      finding(
-        'would-overwrite-source',
-        `The output "${item.output}" is the source file itself; promptprep never overwrites a source. Choose another output directory.`,
-      ),
-    ]);
+  // What is at the output path now, without a rejected promise (an Error with its stack)
+  // for the usual answer, nothing. lstat: a link there (even a dangling one) is not a
+  // file promptprep wrote.
+  const existing = lstatOrNull(item.output);
+  // Never let an output replace its own source (e.g. --out pointing at the source folder):
+  // only something already at the output path can be the source.
+  if (existing) {
+    const [realSource, realOutput] = await Promise.all([fs.realpath(item.source), fs.realpath(item.output).catch(() => null)]);
+    if (realOutput !== null && realOutput === realSource) {
+      return failed([
+        finding(
+          'would-overwrite-source',
+          `The output "${item.output}" is the source file itself; promptprep never overwrites a source. Choose another output directory.`,
+        ),
+      ]);
+    }
   }
 
   let hashing: Promise<string> | undefined;
@@ -104,8 +111,6 @@ export async function prepare(
   const info = needsFfmpeg ? await ffmpegInfo() : null;
   const key = sharedOutputKey(r, info?.version ?? null, info?.soxr ?? null);
 
-  // lstat: a link at the output path (even a dangling one) is not a file promptprep wrote.
-  const existing = await fs.lstat(item.output).catch(() => null);
   let replaces: string | null = null;
   if (existing) {
     const outputExists = (why: string) =>
@@ -150,4 +155,13 @@ function sharedOutputKey(r: Resolved, ffmpegVersion: string | null, soxr: boolea
   let key = keys.get(k);
   if (key === undefined) keys.set(k, (key = outputKey(r, ffmpegVersion, soxr)));
   return key;
+}
+
+/** lstat, or null when nothing is there or it cannot be looked at (as a missing output is treated). */
+function lstatOrNull(file: string): Stats | null {
+  try {
+    return lstatSync(file, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -1,3 +1,4 @@
+import { outputLength, type OutputBytes } from '../atomic-write.js';
 import type { AudioStats } from '../audio-analysis.js';
 import type { Finding } from '../findings.js';
 import { VERSION } from '../version.js';
@@ -11,14 +12,14 @@ import type { StatsRecord } from './stats-file.js';
 export function buildRecord(
   p: Pending,
   r: Resolved,
-  out: { samples: number; wav: Buffer; before: AudioStats | null; after: AudioStats; conditioned: Conditioned; sourceSha256: string; warnings: Finding[] },
+  out: { samples: number; wav: OutputBytes; before: AudioStats | null; after: AudioStats; conditioned: Conditioned; sourceSha256: string; warnings: Finding[] },
 ): { stats: ConvertStats; record: StatsRecord } {
   const { samples, wav, before, after, conditioned, sourceSha256, warnings } = out;
   const stats: ConvertStats = {
     sourceSha256,
     durationSeconds: samples / r.profile.sampleRate,
-    bytes: wav.length,
-    sha256: sha256(wav),
+    bytes: outputLength(wav),
+    sha256: sha256(...wav),
     input:
       p.probe.kind === 'audio'
         ? {

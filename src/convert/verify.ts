@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { AudioStats } from '../audio-analysis.js';
-import { checkWavBytes } from '../check.js';
+import { checkWavBytes, checkWavPieces, type CheckOptions } from '../check.js';
 import { validateOutputName } from '../file-name.js';
 import { finding, type Finding } from '../findings.js';
 import { wavFormatTag } from '../profile.js';
-import { buildCanonicalWav } from '../wav.js';
+import { outputLength, type OutputBytes } from '../atomic-write.js';
+import { canonicalWavParts } from '../wav.js';
 import type { ConvertFileResult, Resolved } from './options.js';
 import { failedResult, type Pending } from './pending.js';
 
@@ -36,21 +37,27 @@ export function checkDecodedLength(p: Pending, length: number, r: Resolved): Con
 /**
  * The canonical WAV around the codes, judged by the same rules `check` applies (and the
  * output name by the profile's name rules): nothing is written that check would refuse.
- * The check's warnings are added to `warnings` (once per code).
+ * The check's warnings are added to `warnings` (once per code). The file comes back as
+ * its pieces (header, the codes themselves, a pad byte), never joined into one copy.
  */
 export function buildVerifiedWav(
   p: Pending,
   data: Uint8Array,
   r: Resolved,
   warnings: Finding[],
-): { wav: Buffer; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
-  const wav = buildCanonicalWav(data, {
+): { wav: OutputBytes; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
+  const wav = canonicalWavParts(data, {
     formatTag: wavFormatTag(r.profile),
     sampleRate: r.profile.sampleRate,
     channels: r.profile.channels,
     bitsPerSample: r.profile.bitsPerSample,
   });
-  return verifyFile(p, wav, r, warnings);
+  const header = wav[0] as Uint8Array;
+  const verdict =
+    r.profile.container === 'wav'
+      ? checkWavPieces(header, data, outputLength(wav), checkOptions(p, r))
+      : { errors: [], warnings: [], stats: undefined };
+  return judged(p, wav, verdict, r, warnings);
 }
 
 /**
@@ -59,20 +66,26 @@ export function buildVerifiedWav(
  */
 export function verifyFile(
   p: Pending,
-  wav: Buffer,
+  file: Buffer,
   r: Resolved,
   warnings: Finding[],
-): { wav: Buffer; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
+): { wav: OutputBytes; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
+  const verdict = r.profile.container === 'wav' ? checkWavBytes(file, file.length, checkOptions(p, r)) : { errors: [], warnings: [], stats: undefined };
+  return judged(p, [file], verdict, r, warnings);
+}
+
+function checkOptions(p: Pending, r: Resolved): CheckOptions {
   const scene = r.sceneFor?.(p.item) ?? r.scene;
-  const verdict =
-    r.profile.container === 'wav'
-      ? checkWavBytes(wav, wav.length, {
-          profile: r.profile,
-          maxBytes: r.maxBytes,
-          analysis: r.analysis,
-          ...(scene ? { scene } : {}),
-        })
-      : { errors: [], warnings: [], stats: undefined };
+  return { profile: r.profile, maxBytes: r.maxBytes, analysis: r.analysis, ...(scene ? { scene } : {}) };
+}
+
+function judged(
+  p: Pending,
+  wav: OutputBytes,
+  verdict: { errors: Finding[]; warnings: Finding[]; stats?: AudioStats | undefined },
+  r: Resolved,
+  warnings: Finding[],
+): { wav: OutputBytes; stats: AudioStats | undefined } | { failed: ConvertFileResult } {
   const nameErrors = validateOutputName(path.basename(p.item.output), r.profile);
   if (verdict.errors.length > 0 || nameErrors.length > 0) {
     return { failed: failedResult(p, [...nameErrors, ...verdict.errors]) };
