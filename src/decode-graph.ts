@@ -33,6 +33,8 @@ export interface GraphOutput {
   members?: { output: number; counter: number }[];
   /** For a sequence: which one (its slots list their sources in the same order). */
   sequence?: number;
+  /** For a sequence: the ashowinfo filter counting what the concat has written of all its sources so far. */
+  written?: number;
 }
 
 export interface DecodeGraph {
@@ -154,8 +156,12 @@ export function decodeGraph(plan: DecodePlan, sequenceBase: (firstOutput: number
   for (const { slots, labels } of sequences.values()) {
     slots.forEach((slot, j) => {
       const ins = labels[j] as string[];
-      chains.push(`${ins.join('')}concat=n=${ins.length}:v=0:a=1[${slot.label}]`);
-      filterCount += 1;
+      // A count after the concat too: samples it writes beyond a source's own count are the
+      // next source's, so that source is whole (its own count can be short of the end
+      // while another slot's concat has already moved on, see SequenceFeed).
+      chains.push(`${ins.join('')}concat=n=${ins.length}:v=0:a=1,ashowinfo[${slot.label}]`);
+      filterCount += 2;
+      slot.written = filterCount - 1;
       outputs.push(slot);
     });
   }

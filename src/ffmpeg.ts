@@ -435,7 +435,7 @@ export interface DecodeRun {
   errorText: string;
   /** Inputs (plan.inputs indexes) that ffmpeg's error names, when it names any. */
   failedInputs: number[];
-  /** When ok: each plan output's raw bytes, in plan.outputs order. */
+  /** When ok: each plan output's raw bytes, in plan.outputs order (none for the inputs in `delivered`: they were handed on). */
   data?: Buffer[];
   /** Inputs already handed to onInputReady while the process ran. */
   delivered?: number[];
@@ -476,7 +476,7 @@ export async function runDecodePlan(
   feed?.close();
   const delivered = feed ? [...feed.delivered].sort((a, b) => a - b) : [];
   if (graphRun.ok) {
-    const data = await readGraphOutputs(plan, g.outputs, counts);
+    const data = await readGraphOutputs(plan, g.outputs, counts, (o) => feed?.handedOn(o) ?? { members: 0, offset: 0 });
     if (data) return { ok: true, errorText: '', failedInputs: [], data, delivered };
     return { ok: false, errorText: 'ffmpeg wrote a sequence of sources whose length does not add up to what it counted', failedInputs: [], delivered };
   }
@@ -524,15 +524,24 @@ export interface DecodeHooks {
 
 /**
  * Hands a sequence's sources on while ffmpeg still decodes the ones after them, so their
- * in-process work overlaps the decode instead of waiting for the whole group. A source's
- * count is final once the next source's count shows (concat takes them in order), and its
- * bytes are in the slot's file once the file is that long (the output is flushed a
- * packet at a time). The last source of a sequence waits for the process to end. Any
- * trouble reading stops the feed: the end of the run delivers the rest as usual.
+ * in-process work overlaps the decode instead of waiting for the whole group.
+ *
+ * A source's own count (the ashowinfo at the end of its chain) is not final when the next
+ * source's count first shows: the slots of a sequence are separate concats, and one of
+ * them can move on to the next source early (a stereo source's side signal ends at 60 s
+ * while its mix goes on), which makes ffmpeg decode the next source, and count its other
+ * branches, in parallel. What is final is the concat's own progress: every frame is
+ * counted on its chain before the concat writes it, and the concat writes a source's
+ * frames all before the next one's, so once the count after the concat passes the
+ * source's end (as counted so far), what it wrote past that is the next source's and the
+ * source is whole in that slot. Its bytes are in the slot's file once the file is that
+ * long (the output is flushed a packet at a time). The last source of a sequence waits
+ * for the process to end. Any trouble reading stops the feed: the end of the run
+ * delivers the rest as usual.
  */
 class SequenceFeed {
   readonly delivered = new Set<number>();
-  private readonly sequences: { slots: { o: GraphOutput; frame: number; fd: number | null; offset: number }[]; next: number }[] = [];
+  private readonly sequences: { slots: Slot[]; next: number }[] = [];
   private stopped = false;
 
   constructor(
@@ -544,7 +553,7 @@ class SequenceFeed {
     for (const o of outputs) {
       if (o.sequence === undefined || !o.members) continue;
       const seq = (this.sequences[o.sequence] ??= { slots: [], next: 0 });
-      seq.slots.push({ o, frame: RAW_SAMPLE_BYTES[(plan.outputs[o.like] as DecodePlanOutput).encoding] * plan.channels, fd: null, offset: 0 });
+      seq.slots.push({ o, frame: RAW_SAMPLE_BYTES[(plan.outputs[o.like] as DecodePlanOutput).encoding] * plan.channels, fd: null, offset: 0, samples: 0 });
     }
   }
 
@@ -557,14 +566,23 @@ class SequenceFeed {
     }
   }
 
-  private deliverNext(seq: (typeof this.sequences)[number]): boolean {
+  /** How much of each slot's file is handed on already: the end of the run reads only the rest. */
+  handedOn(o: GraphOutput): { members: number; offset: number } {
+    if (o.sequence === undefined) return { members: 0, offset: 0 };
+    const seq = this.sequences[o.sequence];
+    const slot = seq?.slots.find((s) => s.o === o);
+    return slot && seq ? { members: seq.next, offset: slot.offset } : { members: 0, offset: 0 };
+  }
+
+  private deliverNext(seq: { slots: Slot[]; next: number }): boolean {
     const j = seq.next;
     const lengths: number[] = [];
     for (const slot of seq.slots) {
       const members = slot.o.members as { output: number; counter: number }[];
-      const following = members[j + 1];
-      if (!following || !this.counts.has(following.counter)) return false;
-      const length = (this.counts.get((members[j] as { counter: number }).counter) ?? 0) * slot.frame;
+      if (!members[j + 1] || slot.o.written === undefined) return false;
+      const own = this.counts.get((members[j] as { counter: number }).counter) ?? 0;
+      if ((this.counts.get(slot.o.written) ?? 0) <= slot.samples + own) return false;
+      const length = own * slot.frame;
       slot.fd ??= openSync(slot.o.path, 'r');
       if (fstatSync(slot.fd).size < slot.offset + length) return false;
       lengths.push(length);
@@ -575,6 +593,7 @@ class SequenceFeed {
       const bytes = Buffer.allocUnsafe(length);
       if (length > 0 && readSync(slot.fd as number, bytes, 0, length, slot.offset) !== length) throw new Error('short read');
       slot.offset += length;
+      slot.samples += length / slot.frame;
       data.set(((slot.o.members as { output: number }[])[j] as { output: number }).output, bytes);
     });
     seq.next++;
@@ -596,18 +615,38 @@ class SequenceFeed {
   }
 }
 
-/** Each plan output's bytes: its own file, or its part of a sequence, cut where ashowinfo counted. Null when a sequence does not add up. */
-async function readGraphOutputs(plan: DecodePlan, outputs: readonly GraphOutput[], counts: ReadonlyMap<number, number>): Promise<Buffer[] | null> {
+/** One slot of a sequence being handed on: its file, and how much of it (bytes, samples) is handed on. */
+interface Slot {
+  o: GraphOutput;
+  /** Bytes a sample frame. */
+  frame: number;
+  fd: number | null;
+  offset: number;
+  samples: number;
+}
+
+/**
+ * Each plan output's bytes: its own file, or its part of a sequence, cut where ashowinfo
+ * counted; a sequence's sources already handed on are not read again (their outputs are
+ * left out). Null when a sequence does not add up.
+ */
+async function readGraphOutputs(
+  plan: DecodePlan,
+  outputs: readonly GraphOutput[],
+  counts: ReadonlyMap<number, number>,
+  handedOn: (o: GraphOutput) => { members: number; offset: number },
+): Promise<Buffer[] | null> {
   const data: Buffer[] = new Array<Buffer>(plan.outputs.length);
   for (const o of outputs) {
-    const bytes = await fs.readFile(o.path);
+    const done = handedOn(o);
+    const bytes = done.offset > 0 ? await readFrom(o.path, done.offset) : await fs.readFile(o.path);
     if (!o.members) {
       data[o.like] = bytes;
       continue;
     }
     const frame = RAW_SAMPLE_BYTES[(plan.outputs[o.like] as DecodePlanOutput).encoding] * plan.channels;
     let at = 0;
-    for (const m of o.members) {
+    for (const m of o.members.slice(done.members)) {
       const end = at + (counts.get(m.counter) ?? 0) * frame;
       if (end > bytes.length) return null;
       data[m.output] = bytes.subarray(at, end);
@@ -616,6 +655,24 @@ async function readGraphOutputs(plan: DecodePlan, outputs: readonly GraphOutput[
     if (at !== bytes.length) return null;
   }
   return data;
+}
+
+/** A file's bytes from `offset` to its end. */
+async function readFrom(file: string, offset: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const bytes = Buffer.allocUnsafe(Math.max(0, size - offset));
+    let got = 0;
+    while (got < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, got, bytes.length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return bytes.subarray(0, got);
+  } finally {
+    await handle.close();
+  }
 }
 
 function filterArgs(out: DecodePlanOutput): string[] {

@@ -60,6 +60,25 @@ describe('the side signal of a long stereo source', () => {
   });
 });
 
+describe('convert: several stereo sources longer than the side signal, in one run', () => {
+  it('converts each one whole, with its warning (they share an ffmpeg process, whose side-signal slot moves on before the mix does)', async () => {
+    // 70 s and 130 s: within a group of prompts, and long sources sharing a process.
+    await fs.mkdir(p('many-long'));
+    const speech = speechExpr(-20);
+    const seconds = [70, 75, 130, 135];
+    await Promise.all(seconds.map((s, i) => stereo(p('many-long', `long-${i}.mp3`), speech, i % 2 === 0 ? '0' : speech, ['-c:a', 'libmp3lame', '-b:a', '64k', '-ar', '22050'], s)));
+    const res = await runCli(['convert', 'many-long', '--out', 'out-many-long', '--json', '--no-ledger', '--max-bytes', '1500000'], { cwd: dir });
+    const report = parseConvertJson(res.stdout);
+    expect(res.code, res.stderr).toBe(0);
+    for (const [i, s] of seconds.entries()) {
+      const f = report.files.find((x) => path.basename(x.source) === `long-${i}.mp3`);
+      expect(f?.status, JSON.stringify(f?.errors)).toBe('converted');
+      expect(Math.abs((f?.stats?.durationSeconds ?? 0) - s), `long-${i}.mp3`).toBeLessThan(0.1);
+      expect(f?.warnings.some((w) => w.code === 'downmix-level'), `long-${i}.mp3`).toBe(i % 2 === 0);
+    }
+  }, 120_000);
+});
+
 describe('convert: a stereo source whose speech is in one channel', () => {
   it('JSON: downmix-level on each one-channel source (6 dB quieter than the louder channel), none when both channels carry it', async () => {
     const res = await runCli(['convert', 'src', '--out', 'out-json', '--json', '--no-ledger'], { cwd: dir });

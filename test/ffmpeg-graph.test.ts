@@ -109,15 +109,15 @@ describe('decodeGraph', () => {
       "amovie=filename=\\'file:/c.mp3\\':streams=\\'a:0\\',asetpts=PTS-STARTPTS,asplit=2[s3][s4]",
       `[s3]aresample=8000,${end('s16')}[c3]`,
       `[s4]pan=mono|c0=c0-c1,aresample=8000,${end('s16')}[c4]`,
-      '[c0][c3]concat=n=2:v=0:a=1[q0_0]',
-      '[c1][c4]concat=n=2:v=0:a=1[q0_1]',
-      '[c2]concat=n=1:v=0:a=1[q1_0]',
+      '[c0][c3]concat=n=2:v=0:a=1,ashowinfo[q0_0]',
+      '[c1][c4]concat=n=2:v=0:a=1,ashowinfo[q0_1]',
+      '[c2]concat=n=1:v=0:a=1,ashowinfo[q1_0]',
     ]);
     expect(g.movieFilterIndex).toEqual([0, 12, 18]);
     expect(g.outputs).toEqual([
-      { label: 'q0_0', path: '/o0.all', like: 0, members: [{ output: 0, counter: 6 }, { output: 3, counter: 24 }], sequence: 0 },
-      { label: 'q0_1', path: '/o1.all', like: 1, members: [{ output: 1, counter: 11 }, { output: 4, counter: 29 }], sequence: 0 },
-      { label: 'q1_0', path: '/o2.all', like: 2, members: [{ output: 2, counter: 17 }], sequence: 1 },
+      { label: 'q0_0', path: '/o0.all', like: 0, members: [{ output: 0, counter: 6 }, { output: 3, counter: 24 }], sequence: 0, written: 31 },
+      { label: 'q0_1', path: '/o1.all', like: 1, members: [{ output: 1, counter: 11 }, { output: 4, counter: 29 }], sequence: 0, written: 33 },
+      { label: 'q1_0', path: '/o2.all', like: 2, members: [{ output: 2, counter: 17 }], sequence: 1, written: 35 },
     ]);
   });
 });
@@ -161,11 +161,44 @@ describe('runDecodePlan (amovie sources)', () => {
     // Two sequences (A-law: 0, 2, 4, 6; 16-bit: 1, 3, 5): all but the last of each.
     expect([...early.keys()].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(run.delivered).toEqual([0, 1, 2, 3, 4]);
-    for (const [i, bytes] of early) {
+    // What was handed on is not read again; the rest is in run.data.
+    expect(run.data?.map((d, i) => (d ? i : -1)).filter((i) => i >= 0)).toEqual([5, 6]);
+    const whole = await runDecodePlan(binary, buildDecodePlan(jobs.map((j) => ({ ...j, rawPath: `${j.rawPath}.w` })), { sampleRate: 8000, channels: 1, soxr, bandLimit: false }));
+    for (const [i, bytes] of [...early, [5, run.data?.[5] as Buffer] as const, [6, run.data?.[6] as Buffer] as const]) {
       expect(bytes.length, sources[i]).toBeGreaterThan(0);
-      expect(bytes.equals(run.data?.[i] as Buffer), sources[i]).toBe(true);
+      expect(bytes.equals(whole.data?.[i] as Buffer), sources[i]).toBe(true);
     }
   });
+
+  it('hands a source on only once it is whole, when its slots end at different times (a side signal measured over the first 60 s)', async () => {
+    // Stereo sources longer than SIDE_SECONDS: the side slot's concat moves on to the next
+    // source at 60 s while the mix is still being written. Handing a source on when the
+    // next one's count first shows cut its mix at 65.5 s (one 65,536-sample frame a step).
+    const names = ['side-a.mp3', 'side-b.mp3', 'side-c.mp3'];
+    await Promise.all(names.map((name, i) => runFfmpeg(['-y', '-f', 'lavfi', '-i', `aevalsrc=${SPEECH}|0.3*sin(2*PI*${300 + 50 * i}*t):s=22050:d=${70 + i}`, '-c:a', 'libmp3lame', '-b:a', '64k', p(name)])));
+    const jobs = names.map((name, i) => ({ source: p(name), rawPath: p(`side-${i}.alaw`), encoding: 'alaw' as const, side: { path: p(`side-${i}.side`) } }));
+    const plan = buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
+    const early = new Map<number, ReadonlyMap<number, Buffer>>();
+    const run = await runDecodePlan(binary, plan, { onInputReady: (input, data) => early.set(input, data) });
+    expect(run.ok, run.errorText).toBe(true);
+    expect([...early.keys()]).toEqual([0, 1]);
+    // The same plan (in other scratch files) cut only once ffmpeg has exited, when every count is final.
+    const whole = await runDecodePlan(binary, buildDecodePlan(jobs.map((j) => ({ ...j, rawPath: `${j.rawPath}.w`, side: { path: `${j.side.path}.w` } })), { sampleRate: 8000, channels: 1, soxr, bandLimit: false }));
+    expect(whole.ok, whole.errorText).toBe(true);
+    for (const [i, name] of names.entries()) {
+      const mixOutput = plan.outputs.findIndex((o) => o.inputIndex === i && o.rawPath === jobs[i]?.rawPath);
+      const sideOutput = plan.outputs.findIndex((o) => o.inputIndex === i && o.rawPath === jobs[i]?.side.path);
+      const mix = early.get(i)?.get(mixOutput) ?? (run.data?.[mixOutput] as Buffer);
+      const side = early.get(i)?.get(sideOutput) ?? (run.data?.[sideOutput] as Buffer);
+      const plain = await plainDecode(p(name), p(`side-plain-${i}.raw`), 'alaw');
+      expect(mix.length, name).toBe(plain.length);
+      expect(mix.equals(plain), name).toBe(true);
+      // About 60 s of side signal (the resampler's end trims a few samples), as the whole run cut it.
+      expect(Math.abs(side.length / 2 - 60 * 8000), name).toBeLessThan(1000);
+      expect(side.equals(whole.data?.[sideOutput] as Buffer), name).toBe(true);
+      expect(mix.equals(whole.data?.[mixOutput] as Buffer), name).toBe(true);
+    }
+  }, 60_000);
 
   it('names the source a group failed on', async () => {
     const names = ['stereo.mp3', 'no-audio.mp4', 's24.wav'];
