@@ -1,7 +1,7 @@
 /** How a run's sources are split into shared ffmpeg processes (src/convert/plan.ts). */
 import { describe, expect, it } from 'vitest';
 import type { Pending } from '../src/convert/pending.js';
-import { DEFAULT_GROUP_FILES, groupFiles, makeGroups } from '../src/convert/plan.js';
+import { DEFAULT_GROUP_FILES, groupFiles, LONG_GROUP_SECONDS, makeGroups } from '../src/convert/plan.js';
 
 describe('groupFiles', () => {
   it('gives every job the same share, in groups of at most DEFAULT_GROUP_FILES', () => {
@@ -29,5 +29,19 @@ describe('makeGroups', () => {
     expect(makeGroups(Array.from({ length: 128 }, () => source(4.07)), 2).map((g) => g.length)).toEqual([64, 64]);
     expect(makeGroups([source(4), source(130), source(130), source(4), source(4)], 1).map((g) => g.length)).toEqual([1, 1, 1, 2]);
     expect(makeGroups([source(100), source(100), source(100), source(100), source(100)], 1).map((g) => g.length)).toEqual([4, 1]);
+  });
+
+  it('lets long sources that can share a process share one, up to LONG_GROUP_SECONDS, never with prompts', () => {
+    const all = (): boolean => true;
+    // 8 five-minute sources on 2 jobs: two processes of four.
+    expect(makeGroups(Array.from({ length: 8 }, () => source(300)), 2, all).map((g) => g.length)).toEqual([4, 4]);
+    // An hour of audio at most a process.
+    expect(makeGroups(Array.from({ length: 8 }, () => source(1000)), 1, all).map((g) => g.length)).toEqual([3, 3, 2]);
+    // Prompts and long sources apart, in their order.
+    expect(makeGroups([source(4), source(300), source(300), source(4), source(4)], 1, all).map((g) => g.length)).toEqual([1, 2, 2]);
+    // Without the say-so (a source cut to fit, a surround downmix): one a process, as before.
+    const odd = source(300);
+    expect(makeGroups([source(300), odd, source(300), source(300)], 1, (p) => p !== odd).map((g) => g.length)).toEqual([1, 1, 2]);
+    expect(LONG_GROUP_SECONDS).toBeGreaterThanOrEqual(4 * 300);
   });
 });

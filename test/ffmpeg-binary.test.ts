@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegNotFoundError, locateFfmpeg, noFfmpegError, searchFfmpeg, type FfmpegCandidate } from '../src/ffmpeg.js';
 import { ffmpegEnv } from '../src/ffmpeg-env.js';
+import { groupFiles } from '../src/convert/plan.js';
 import { REPO_ROOT, runCli, runCommand } from './helpers/cli.js';
 import { BITEXACT, runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
@@ -282,7 +283,9 @@ describe('how many ffmpeg processes run at once', () => {
   let longDir: string;
   const cpus = os.availableParallelism();
   beforeAll(async () => {
-    // Three sources long enough (130 s) that each gets an ffmpeg of its own.
+    // Three sources long enough (130 s) to keep a CPU busy each. Long sources that fit share
+    // processes; the tests that count processes cut them to fit (CUT_TO_FIT), which gives
+    // each an ffmpeg of its own.
     longDir = await freshDir('long-sources');
     await Promise.all(
       [0, 1, 2].map((i) =>
@@ -290,6 +293,9 @@ describe('how many ffmpeg processes run at once', () => {
       ),
     );
   });
+
+  /** 100 s of A-law: each 130 s source is cut to fit, a decode of its own. */
+  const CUT_TO_FIT = ['--on-oversize', 'trim', '--max-bytes', '800000'];
 
   /** The most decodes that were running at the same moment, from the start/end log. */
   const mostAtOnce = (lines: string[]): number => {
@@ -305,7 +311,7 @@ describe('how many ffmpeg processes run at once', () => {
   it('by default, the last decodes (at most twice the CPU count) all start together', async () => {
     // Each decode is held 0.5 s, so ones that may run together do overlap.
     const { binary, log } = await loggingFfmpeg('jobs-default', 0.5);
-    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-default-out'), '--no-ledger'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-default-out'), '--no-ledger', ...CUT_TO_FIT], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
     expect(r.code).toBe(0);
     const lines = await logLines(log);
     expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);
@@ -323,7 +329,7 @@ describe('how many ffmpeg processes run at once', () => {
       ),
     );
     const { binary, log } = await loggingFfmpeg('jobs-mixed', 0.5);
-    const r = await runCli(['convert', mixed, '--out', path.join(dir, 'jobs-mixed-out'), '--no-ledger', '--json'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    const r = await runCli(['convert', mixed, '--out', path.join(dir, 'jobs-mixed-out'), '--no-ledger', '--json', ...CUT_TO_FIT], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { summary: { converted: number } }).summary.converted).toBe(4 * cpus + 4 + 3);
     const lines = await logLines(log);
@@ -348,9 +354,23 @@ describe('how many ffmpeg processes run at once', () => {
     expect(mostAtOnce(lines)).toBe(cpus);
   }, 120_000);
 
+  it('long sources that fit share ffmpeg processes, in groups as groupFiles sizes them', async () => {
+    const { binary, log } = await loggingFfmpeg('jobs-long-shared');
+    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-long-shared-out'), '--no-ledger', '--json'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    const files = (JSON.parse(r.stdout) as { files: { status: string; stats?: { durationSeconds: number } }[] }).files;
+    expect(files.map((f) => [f.status, Math.round(f.stats?.durationSeconds ?? 0)])).toEqual([
+      ['converted', 130],
+      ['converted', 130],
+      ['converted', 130],
+    ]);
+    const lines = await logLines(log);
+    expect(lines.filter((l) => l.startsWith('start ')).length).toBe(Math.ceil(3 / groupFiles(3, cpus)));
+  });
+
   it('--jobs is a strict cap', async () => {
     const { binary, log } = await loggingFfmpeg('jobs-one', 0.5);
-    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-one-out'), '--no-ledger', '--jobs', '1'], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
+    const r = await runCli(['convert', longDir, '--out', path.join(dir, 'jobs-one-out'), '--no-ledger', '--jobs', '1', ...CUT_TO_FIT], { env: { FFMPEG_PATH: binary, PROMPTPREP_CACHE_DIR: '' } });
     expect(r.code).toBe(0);
     const lines = await logLines(log);
     expect(lines.filter((l) => l.startsWith('start ')).length).toBe(3);

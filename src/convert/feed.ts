@@ -27,6 +27,8 @@ export class DecodeFeeder {
     private readonly jobsGiven: boolean,
     /** Runs a group (through slot()), and whatever follows its decode. */
     private readonly onGroup: (group: Pending[]) => Promise<void>,
+    /** Long sources that may share a process (makeGroups); by default each has its own. */
+    private readonly canShare: (p: Pending) => boolean = () => false,
   ) {
     this.groupFiles = groupFiles(count, jobs);
     this.limit = pLimit(jobs);
@@ -77,8 +79,8 @@ export class DecodeFeeder {
     this.ready = [];
     this.readyBatch = 0;
     // The last sources are spread over every job, as makeGroups does for a whole run;
-    // before that, one group (or more, where makeGroups splits long sources).
-    for (const group of makeGroups(chunk, this.closed ? this.jobs : 1)) this.start(group);
+    // before that, one group (or more, where makeGroups splits a run of sources).
+    for (const group of makeGroups(chunk, this.closed ? this.jobs : 1, this.canShare)) this.start(group);
   }
 
   /** No more sources: the rest are grouped, and the end of the run may share the CPUs. */

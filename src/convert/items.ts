@@ -12,6 +12,7 @@ import { sha256File } from './hash.js';
 import { removeLeftovers } from './leftovers.js';
 import { resolveOptions, summarize, type ConvertFileResult, type ConvertItem, type ConvertOptions, type ConvertReport } from './options.js';
 import type { Pending } from './pending.js';
+import { sharesLong } from './plan.js';
 import { prepare } from './probe.js';
 import { OrderedWindow } from './window.js';
 
@@ -138,7 +139,7 @@ export async function convertItemsEach<T extends ConvertItem>(
     // All of the group at once: their writes go out as one batch (place.ts).
     await Promise.all(out.decoded.map(async (d) => emit(d.p.item as T, await finish(d.p, d.audio, r))));
   };
-  const feeder = new DecodeFeeder(source.count, r.jobs, r.jobsGiven, schedule);
+  const feeder = new DecodeFeeder(source.count, r.jobs, r.jobsGiven, schedule, (p) => sharesLong(p, r));
 
   // Results wait here only for an earlier source's; the window bounds how many sources
   // are between being taken and being handed on.

@@ -18,6 +18,15 @@ export const DEFAULT_GROUP_FILES = 64;
 export const GROUP_SECONDS = 480;
 /** A source of at least this many seconds keeps a CPU busy on its own (feed.ts shares the CPUs out at the end of a run of them). */
 export const LONG_SOURCE_SECONDS = 120;
+/**
+ * Audio seconds a process of long sources takes at most. Long sources share processes
+ * too (sharesLong): a process start is 0.13-0.2 s of CPU, a third of what a five-minute
+ * MP3's decode costs, and a sequence hands each source on as soon as it is written, so
+ * its in-process finish still overlaps the rest of the decode. An hour of audio is a few
+ * seconds of CPU: enough to spread the starts thin, little enough that a job is not left
+ * with one long process while the others idle.
+ */
+export const LONG_GROUP_SECONDS = 3600;
 
 /**
  * How many sources a group of a run of `count` takes: groups of about the same size, as
@@ -29,30 +38,46 @@ export function groupFiles(count: number, jobs: number): number {
   return Math.max(1, Math.ceil(count / (jobs * rounds)));
 }
 
-export function makeGroups(pending: Pending[], jobs: number): Pending[][] {
+/**
+ * Sources split into decode groups, in order: runs of short prompts in groups of about
+ * groupFiles(count, jobs) and at most GROUP_SECONDS of audio; runs of long sources that
+ * `canShare` in groups of as many and at most LONG_GROUP_SECONDS; any other long source
+ * (unknown length, cut to fit, a surround downmix) in a group of its own.
+ */
+export function makeGroups(pending: Pending[], jobs: number, canShare: (p: Pending) => boolean = () => false): Pending[][] {
   const groups: Pending[][] = [];
   const batchable = pending.filter((p) => p.route === 'batch');
   for (const p of pending) if (p.route === 'solo') groups.push([p]);
   const perGroup = groupFiles(batchable.length, jobs);
   let current: Pending[] = [];
   let seconds = 0;
-  // A long source is a group of its own: it keeps a CPU busy alone, and the end of a run
-  // shares the CPUs out among such decodes (feed.ts).
-  let long = false;
+  let kind: 'short' | 'long' | 'alone' = 'short';
   for (const p of batchable) {
     const d = p.probe.kind === 'audio' ? p.probe.durationSeconds : GROUP_SECONDS;
-    const isLong = d >= LONG_SOURCE_SECONDS;
-    if (current.length > 0 && (long || isLong || current.length >= perGroup || seconds + d > GROUP_SECONDS)) {
+    const k = d < LONG_SOURCE_SECONDS ? 'short' : canShare(p) ? 'long' : 'alone';
+    const limit = k === 'long' ? LONG_GROUP_SECONDS : GROUP_SECONDS;
+    // Short and long sources never share: a group of prompts is sized for prompts, and
+    // the end of a run shares the CPUs out among long decodes only (feed.ts).
+    if (current.length > 0 && (k !== kind || k === 'alone' || current.length >= perGroup || seconds + d > limit)) {
       groups.push(current);
       current = [];
       seconds = 0;
     }
     current.push(p);
     seconds += d;
-    long = isLong;
+    kind = k;
   }
   if (current.length > 0) groups.push(current);
   return groups;
+}
+
+/**
+ * A long source that can share a process with other long ones: of known length, decoded
+ * whole (no cap: a capped source is an output of its own) into the usual outputs (not a
+ * surround downmix). Such sources join a sequence (decodeGraph) and are handed on one by one.
+ */
+export function sharesLong(p: Pending, r: Resolved): boolean {
+  return p.probe.kind === 'audio' && decodeCap(p, r) === undefined && surroundChannels(p) === 0;
 }
 
 export function decodeCap(p: Pending, r: Resolved): number | undefined {
