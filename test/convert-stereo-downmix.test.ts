@@ -73,7 +73,7 @@ describe('convert: several stereo sources longer than the side signal, in one ru
     for (const [i, s] of seconds.entries()) {
       const f = report.files.find((x) => path.basename(x.source) === `long-${i}.mp3`);
       expect(f?.status, JSON.stringify(f?.errors)).toBe('converted');
-      expect(Math.abs((f?.stats?.durationSeconds ?? 0) - s), `long-${i}.mp3`).toBeLessThan(0.1);
+      expect(Math.abs(((f?.stats as { durationSeconds?: number } | undefined)?.durationSeconds ?? 0) - s), `long-${i}.mp3`).toBeLessThan(0.1);
       expect(f?.warnings.some((w) => w.code === 'downmix-level'), `long-${i}.mp3`).toBe(i % 2 === 0);
     }
   }, 120_000);
