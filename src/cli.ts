@@ -89,7 +89,10 @@ async function main(argv: string[]): Promise<void> {
     // A missing ffmpeg, or a server's port taken, is a setup problem with a known fix, not a crash.
     const name = (err as Error)?.name;
     if (err instanceof UsageError || err instanceof ConfigError || name === 'FfmpegNotFoundError' || name === 'ListenError') {
-      process.stderr.write(`promptprep: ${escapeControlChars((err as Error).message)}\n`);
+      // Our messages may list problems a line each (a config's errors): the lines stay
+      // lines, and any other control character (from a file name, say) is shown escaped.
+      const lines = (err as Error).message.split('\n').map(escapeControlChars);
+      process.stderr.write(`promptprep: ${lines.join('\n')}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

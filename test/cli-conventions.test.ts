@@ -195,6 +195,19 @@ describe('usage errors name what is wrong', () => {
     expect(res.stderr).not.toContain('did you mean');
   });
 
+  it('a config with several problems lists them a line each, not as one line with \\n in it', async () => {
+    const file = f('two-problems.json');
+    await fs.writeFile(file, JSON.stringify({ profile: 3, watch: { targets: 5 } }));
+    const res = await run(['check', 'good.wav', '--config', file]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).not.toContain('\\n');
+    const lines = res.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^promptprep: .*two-problems\.json has errors:$/);
+    expect(lines[1]).toMatch(/^ +profile: /);
+    expect(lines[2]).toMatch(/^ +watch\.targets: /);
+  });
+
   it('a ledger that cannot be opened is named in the error', async () => {
     await fs.writeFile(f('not-a-folder'), 'a file where a folder should be\n');
     const res = await run(['status', '--ledger', path.join('not-a-folder', 'ledger.sqlite')]);
