@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walkSources } from '../src/convert/files.js';
 import { walkInputs } from '../src/walk.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -95,5 +96,42 @@ describe('walkInputs', () => {
     const entries = await walkInputs([p('missing.wav')]);
     expect(entries).toHaveLength(1);
     expect(entries[0]?.problem).toMatch(/does not exist/);
+  });
+
+  it('honours exclude answered with a plain boolean or a promise, file by file and folder by folder', async () => {
+    const asked: string[] = [];
+    const entries = await walkInputs([p('a'), p('b')], {
+      exclude: (entry, isDirectory) => {
+        asked.push(path.relative(dir, entry));
+        if (isDirectory) return Promise.resolve(entry.endsWith('deeper'));
+        const name = path.basename(entry);
+        return name === '1.wav' ? true : name === 'notes.txt' ? Promise.resolve(true) : name === '2.wav' ? Promise.resolve(false) : false;
+      },
+    });
+    expect(rel(entries)).toEqual(['a/2.wav', 'a/dangling.txt', 'a/dangling.wav']);
+    expect(asked).toEqual(['a/1.wav', 'a/2.wav', 'a/notes.txt', 'b/deep', 'b/deep/deeper', 'b/deep/loop']);
+  });
+});
+
+describe('walkSources', () => {
+  it("passes over the output folder and promptprep's own outputs (files with a record), folder by folder, and keeps every other file", async () => {
+    const root = p('sources');
+    const files = ['plain/1.wav', 'plain/2.wav', 'plain/3.wav', 'mixed/x.wav', 'mixed/y.wav', 'mixed/z.wav', 'norecords/k.wav', 'out/done.wav'];
+    for (const f of files) {
+      await fs.mkdir(path.dirname(path.join(root, f)), { recursive: true });
+      await fs.writeFile(path.join(root, f), 'x');
+    }
+    // y.wav (and nothing else in mixed/) was written by promptprep: it has a record.
+    await fs.mkdir(path.join(root, 'mixed', '.promptprep'));
+    await fs.writeFile(path.join(root, 'mixed', '.promptprep', 'y.wav.json'), '{"promptprep":"test"}');
+    await fs.mkdir(path.join(root, 'norecords', '.promptprep'));
+    try {
+      const entries = await walkSources([root], [path.join(root, 'out')], undefined);
+      expect(entries.map((e) => path.relative(root, e.path))).toEqual(['mixed/x.wav', 'mixed/z.wav', 'norecords/k.wav', 'plain/1.wav', 'plain/2.wav', 'plain/3.wav']);
+      // Named explicitly, even promptprep's own output is a source.
+      expect((await walkSources([path.join(root, 'mixed', 'y.wav')], [], undefined)).map((e) => e.path)).toEqual([path.join(root, 'mixed', 'y.wav')]);
+    } finally {
+      await fs.rm(root, { recursive: true });
+    }
   });
 });

@@ -24,17 +24,26 @@ const MEDIA_EXTENSIONS = [
  */
 export async function walkSources(inputs: string[], outDirs: readonly string[], shard: Shard | undefined): Promise<WalkEntry[]> {
   const skip = new Set(outDirs.map((d) => path.resolve(d)));
-  const recordFolders = new Map<string, Promise<boolean>>();
+  // Per folder: whether it holds records (a promise until that is known).
+  const recordFolders = new Map<string, boolean | Promise<boolean>>();
+  const hasRecord = async (p: string, has: Promise<boolean>): Promise<boolean> => (await has) && (await readStatsRecord(p)) !== null;
   const entries = await walkInputs(inputs, {
     // "x.flac" is a folder: its files are converted, and the folder is reported, as check does.
     suspiciousDirExtension: MEDIA_EXTENSIONS,
-    exclude: async (p, isDirectory) => {
+    exclude: (p, isDirectory) => {
       if (isDirectory) return skip.has(path.resolve(p));
-      // Most source folders hold no records at all: ask once a folder, not once a file.
-      const records = path.join(path.dirname(p), '.promptprep');
-      let has = recordFolders.get(records);
-      if (!has) recordFolders.set(records, (has = exists(records)));
-      return (await has) && (await readStatsRecord(p)) !== null;
+      // Most source folders hold no records at all: ask once a folder, not once a file,
+      // and answer the folder's other files without a promise (walkInputs awaits none then).
+      const folder = p.slice(0, p.length - path.basename(p).length);
+      const has = recordFolders.get(folder);
+      if (has === false) return false;
+      if (has === undefined) {
+        const asked = exists(path.join(folder, '.promptprep'));
+        recordFolders.set(folder, asked);
+        void asked.then((yes) => recordFolders.set(folder, yes), () => undefined);
+        return hasRecord(p, asked);
+      }
+      return has === true ? hasRecord(p, Promise.resolve(true)) : hasRecord(p, has);
     },
   });
   return entries.filter((e) => inShard(e.path, shard));
