@@ -62,8 +62,9 @@ function sequenceKey(plan: DecodePlan, outs: readonly number[]): string | null {
   const parts: string[] = [];
   for (const k of outs) {
     const o = plan.outputs[k] as DecodePlanOutput;
-    if (o.keepChannels || o.maxSeconds !== undefined || DEFAULT_LAYOUT[plan.channels] === undefined) return null;
-    parts.push(`${o.encoding}|${o.sampleRate ?? plan.sampleRate}|${o.filters.join(',')}`);
+    const channels = o.channels ?? plan.channels;
+    if (o.keepChannels || o.maxSeconds !== undefined || DEFAULT_LAYOUT[channels] === undefined) return null;
+    parts.push(`${o.encoding}|${o.sampleRate ?? plan.sampleRate}|${channels}|${o.filters.join(',')}`);
   }
   return parts.join('\n');
 }
@@ -114,7 +115,7 @@ export function decodeGraph(plan: DecodePlan, sequenceBase: (firstOutput: number
       // the concat joins samples that need nothing more; then one frame a source, counted.
       return [
         ...o.filters,
-        `aformat=sample_fmts=${ENCODER_SAMPLE_FORMAT[o.encoding]}:sample_rates=${rate}:channel_layouts=${DEFAULT_LAYOUT[plan.channels]}`,
+        `aformat=sample_fmts=${ENCODER_SAMPLE_FORMAT[o.encoding]}:sample_rates=${rate}:channel_layouts=${DEFAULT_LAYOUT[o.channels ?? plan.channels]}`,
         `asetnsamples=n=${SEQUENCE_FRAME_SAMPLES}:p=0`,
         'ashowinfo',
       ];

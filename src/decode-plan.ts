@@ -36,6 +36,8 @@ export interface DecodePlanOutput {
    * its decode: ffmpeg decodes an input once and feeds every output that maps it.
    */
   sampleRate?: number;
+  /** This output's channel count; default the plan's (2 for a mid/side output). */
+  channels?: number;
 }
 
 export interface DecodePlan {
@@ -58,7 +60,26 @@ export interface DecodeJob {
   downmix?: { referencePath: string };
   /** A stereo source: its side signal (L-R)/2 written here too (16-bit mono), for measuring what ffmpeg's mix did. */
   side?: { path: string };
+  /**
+   * A short stereo source whose channel count the probe read from the stream itself:
+   * its mix and side signal come from one resampler, as one 16-bit 2-channel output at
+   * rawPath (mix left, side right; `encoding` is then the caller's to apply to the mix).
+   */
+  midSide?: boolean;
 }
+
+/**
+ * Filters (before the common chain) of a mid/side output: the mix (L+R)/2 and the side
+ * (L-R)/2 as two channels. The mix is what ffmpeg's own stereo-to-mono rematrix makes
+ * (swresample's 0.5 and 0.5, the same float multiply-add), and each channel goes through
+ * the resampler on its own, so channel by channel these are the bytes of the mono mix
+ * and of SIDE_FILTERS' side output (test/ffmpeg-graph.test.ts compares them), for one
+ * resampler set up a source instead of two and one chain instead of a split into two.
+ * The stereo layout is asked for first, as for the side; a stream that is really mono
+ * would be upmixed at -3 dB here, so only sources whose probe read the channels from
+ * the stream itself take this shape (see decode.ts).
+ */
+export const MID_SIDE_FILTERS: readonly string[] = ['aformat=sample_fmts=fltp:channel_layouts=stereo', 'pan=stereo|c0=0.5*c0+0.5*c1|c1=0.5*c0-0.5*c1'];
 
 /** The filter chain for one source. It depends on the options only, never on the batch. */
 export function filterChain(options: DecodeOptions): string[] {
@@ -88,6 +109,7 @@ export function buildDecodePlan(jobs: DecodeJob[], options: DecodeOptions): Deco
     inputs: jobs.map((j) => ({ path: j.source })),
     outputs: jobs.flatMap((j, i): DecodePlanOutput[] => {
       const cap = j.maxSeconds !== undefined ? { maxSeconds: j.maxSeconds } : {};
+      if (j.midSide) return [{ inputIndex: i, rawPath: j.rawPath, encoding: 's16le', channels: 2, filters: [...MID_SIDE_FILTERS, ...filters], ...cap }];
       const main: DecodePlanOutput = {
         inputIndex: i,
         rawPath: j.rawPath,

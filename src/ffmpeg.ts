@@ -553,7 +553,7 @@ class SequenceFeed {
     for (const o of outputs) {
       if (o.sequence === undefined || !o.members) continue;
       const seq = (this.sequences[o.sequence] ??= { slots: [], next: 0 });
-      seq.slots.push({ o, frame: RAW_SAMPLE_BYTES[(plan.outputs[o.like] as DecodePlanOutput).encoding] * plan.channels, fd: null, offset: 0, samples: 0 });
+      seq.slots.push({ o, frame: frameBytes(plan, o.like), fd: null, offset: 0, samples: 0 });
     }
   }
 
@@ -644,7 +644,7 @@ async function readGraphOutputs(
       data[o.like] = bytes;
       continue;
     }
-    const frame = RAW_SAMPLE_BYTES[(plan.outputs[o.like] as DecodePlanOutput).encoding] * plan.channels;
+    const frame = frameBytes(plan, o.like);
     let at = 0;
     for (const m of o.members.slice(done.members)) {
       const end = at + (counts.get(m.counter) ?? 0) * frame;
@@ -655,6 +655,12 @@ async function readGraphOutputs(
     if (at !== bytes.length) return null;
   }
   return data;
+}
+
+/** Bytes a sample frame of a plan output (a sequence's, whose channel count is fixed). */
+function frameBytes(plan: DecodePlan, output: number): number {
+  const o = plan.outputs[output] as DecodePlanOutput;
+  return RAW_SAMPLE_BYTES[o.encoding] * (o.channels ?? plan.channels);
 }
 
 /** A file's bytes from `offset` to its end. */
@@ -719,7 +725,7 @@ async function runFfmpeg(
       ...out.mapping,
       '-map_metadata',
       '-1',
-      ...(like.keepChannels ? [] : ['-ac', String(plan.channels)]),
+      ...(like.keepChannels ? [] : ['-ac', String(like.channels ?? plan.channels)]),
       '-ar',
       String(like.sampleRate ?? plan.sampleRate),
       '-c:a',

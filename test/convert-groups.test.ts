@@ -1,7 +1,9 @@
 /** How a run's sources are split into shared ffmpeg processes (src/convert/plan.ts). */
 import { describe, expect, it } from 'vitest';
 import type { Pending } from '../src/convert/pending.js';
-import { DEFAULT_GROUP_FILES, groupFiles, LONG_GROUP_SECONDS, makeGroups } from '../src/convert/plan.js';
+import type { Resolved } from '../src/convert/options.js';
+import { DEFAULT_GROUP_FILES, groupFiles, LONG_GROUP_SECONDS, makeGroups, midSide } from '../src/convert/plan.js';
+import { SIDE_SECONDS } from '../src/downmix.js';
 
 describe('groupFiles', () => {
   it('gives every job the same share, in groups of at most DEFAULT_GROUP_FILES', () => {
@@ -43,5 +45,23 @@ describe('makeGroups', () => {
     const odd = source(300);
     expect(makeGroups([source(300), odd, source(300), source(300)], 1, (p) => p !== odd).map((g) => g.length)).toEqual([1, 1, 2]);
     expect(LONG_GROUP_SECONDS).toBeGreaterThanOrEqual(4 * 300);
+  });
+});
+
+describe('midSide', () => {
+  const r = (bandLimit = false): Resolved => ({ bandLimit, maxSamples: 2_000_000, trimSilence: false, profile: { sampleRate: 8000 } }) as unknown as Resolved;
+  const stereo = (container: string, seconds: number, channels = 2): Pending =>
+    ({ route: 'batch', probe: { kind: 'audio', container, codec: 'x', durationSeconds: seconds, channels } }) as unknown as Pending;
+
+  it('takes short stereo sources whose probe read the channels from the stream, without the telephone band', () => {
+    expect(midSide(stereo('MPEG', 4), r())).toBe(true);
+    expect(midSide(stereo('WAVE', 4), r())).toBe(true);
+    expect(midSide(stereo('FLAC', 4), r())).toBe(true);
+    // An M4A's channel count can be the container's word, not the stream's.
+    expect(midSide(stereo('MPEG-4', 4), r())).toBe(false);
+    expect(midSide(stereo('MPEG', 4, 1), r())).toBe(false);
+    expect(midSide(stereo('MPEG', 4), r(true))).toBe(false);
+    // Near or past SIDE_SECONDS: the side is measured over its first minute, split.
+    expect(midSide(stereo('MPEG', SIDE_SECONDS - 1), r())).toBe(false);
   });
 });

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeAlaw } from '../src/alaw.js';
 import { buildDecodePlan, filterChain } from '../src/decode-plan.js';
 import { decodeGraph, fileUrl, graphValue } from '../src/decode-graph.js';
 import { ffmpegFeatures, locateFfmpeg, runDecodePlan, type FfmpegBinary } from '../src/ffmpeg.js';
@@ -199,6 +200,31 @@ describe('runDecodePlan (amovie sources)', () => {
       expect(mix.equals(whole.data?.[mixOutput] as Buffer), name).toBe(true);
     }
   }, 60_000);
+
+  it('a mid/side output is, channel by channel, the mono mix and the side signal of the split shape', async () => {
+    const sources = ['stereo.mp3', 's24.wav', 'aac.m4a', ODD_NAMES[3] as string];
+    const opts = { sampleRate: 8000, channels: 1, soxr, bandLimit: false };
+    const ms = buildDecodePlan(sources.map((name, i) => ({ source: p(name), rawPath: p(`ms-${i}.raw`), midSide: true })), opts);
+    expect(ms.outputs.map((o) => o.channels)).toEqual([2, 2, 2, 2]);
+    const split = buildDecodePlan(sources.map((name, i) => ({ source: p(name), rawPath: p(`split-${i}.raw`), encoding: 'alaw' as const, side: { path: p(`split-${i}.side`) } })), opts);
+    const [a, b] = await Promise.all([runDecodePlan(binary, ms), runDecodePlan(binary, split)]);
+    expect(a.ok, a.errorText).toBe(true);
+    expect(b.ok, b.errorText).toBe(true);
+    for (const [i, name] of sources.entries()) {
+      const both = a.data?.[i] as Buffer;
+      const frames = both.length / 4;
+      const mix = new Int16Array(frames);
+      const side = new Int16Array(frames);
+      for (let k = 0; k < frames; k++) {
+        mix[k] = both.readInt16LE(4 * k);
+        side[k] = both.readInt16LE(4 * k + 2);
+      }
+      expect(Buffer.from(encodeAlaw(mix)).equals(b.data?.[2 * i] as Buffer), name).toBe(true);
+      expect(Buffer.from(side.buffer).equals(b.data?.[2 * i + 1] as Buffer), name).toBe(true);
+      // And the mix is the plain per-file command's.
+      expect(Buffer.from(encodeAlaw(mix)).equals(await plainDecode(p(name), p(`ms-plain-${i}.raw`), 'alaw')), name).toBe(true);
+    }
+  });
 
   it('names the source a group failed on', async () => {
     const names = ['stereo.mp3', 'no-audio.mp4', 's24.wav'];

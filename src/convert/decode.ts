@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { encodeAlaw } from '../alaw.js';
 import { float32, int16 } from '../raw-samples.js';
 import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
 import { finishDownmix, stereoDownmixWarning } from '../downmix.js';
@@ -9,7 +10,7 @@ import { finding, type Finding } from '../findings.js';
 import { ownerTag } from '../stale-files.js';
 import type { ConvertFileResult, ConvertItem, Resolved } from './options.js';
 import { failedResult, type Pending } from './pending.js';
-import { decodeCap, isStereo, needsSamples, surroundChannels } from './plan.js';
+import { decodeCap, isStereo, midSide, needsSamples, surroundChannels } from './plan.js';
 
 /** Running one group's ffmpeg decode into scratch files, and isolating the source a failed group stumbled on. */
 
@@ -56,12 +57,13 @@ export async function decodeGroup(
       // Surround sources: a float mix and the unmixed channels, finished by downmix.ts.
       const surround = surroundChannels(p) > 0;
       const encoding = surround ? 'f32le' : needsSamples(p, r) ? 's16le' : 'alaw';
+      const ms = midSide(p, r);
       return {
         source: p.item.source,
-        rawPath: path.join(tmpDir, `${i}.${encoding}`),
+        rawPath: path.join(tmpDir, `${i}.${ms ? 'ms' : encoding}`),
         encoding,
         ...(surround ? { downmix: { referencePath: path.join(tmpDir, `${i}.channels.s16le`) } } : {}),
-        ...(isStereo(p) ? { side: { path: path.join(tmpDir, `${i}.side.s16le`) } } : {}),
+        ...(ms ? { midSide: true } : isStereo(p) ? { side: { path: path.join(tmpDir, `${i}.side.s16le`) } } : {}),
         ...(cap !== undefined ? { maxSeconds: cap } : {}),
       };
     });
@@ -82,6 +84,15 @@ export async function decodeGroup(
         const mix = finishDownmix(float32(raw), int16(bytes(job.downmix.referencePath)), surroundChannels(p), r.profile.sampleRate, r.analysis);
         if (mix.warning) p.warnings.push(mix.warning);
         return { p, audio: { samples: mix.samples } };
+      }
+      if (job.midSide) {
+        // Mix left, side right: the mix becomes what ffmpeg would have written for it
+        // (its pcm_alaw is encodeAlaw's table), and the warning is measured as it is then.
+        const { mix, side } = splitMidSide(int16(raw));
+        const ms: DecodedAudio = job.encoding === 'alaw' ? { codes: encodeAlaw(mix) } : { samples: mix };
+        const warning = stereoDownmixWarning(ms.samples ?? ms.codes, side, r.profile.sampleRate, r.analysis);
+        if (warning) p.warnings.push(warning);
+        return { p, audio: ms };
       }
       const audio: DecodedAudio = job.encoding === 'alaw' ? { codes: raw } : { samples: int16(raw) };
       if (job.side) {
@@ -118,6 +129,17 @@ export async function decodeGroup(
   }
 }
 
+/** A mid/side output's two channels, apart. */
+function splitMidSide(both: Int16Array): { mix: Int16Array; side: Int16Array } {
+  const n = both.length >>> 1;
+  const mix = new Int16Array(n);
+  const side = new Int16Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    mix[i] = both[j] as number;
+    side[i] = both[j + 1] as number;
+  }
+  return { mix, side };
+}
 
 /**
  * One source failed a shared process. ffmpeg usually names it (runDecodePlan finds which):

@@ -1,4 +1,4 @@
-import { DOWNMIX_ABOVE_CHANNELS, STEREO_CHANNELS } from '../downmix.js';
+import { DOWNMIX_ABOVE_CHANNELS, SIDE_SECONDS, STEREO_CHANNELS } from '../downmix.js';
 import type { Resolved } from './options.js';
 import type { Pending } from './pending.js';
 
@@ -110,4 +110,25 @@ export function surroundChannels(p: Pending): number {
 /** A stereo source: ffmpeg's own mix, checked for the level it lost (downmix.ts, stereoDownmixWarning). */
 export function isStereo(p: Pending): boolean {
   return p.probe.kind === 'audio' && p.probe.channels === STEREO_CHANNELS;
+}
+
+/** Containers whose channel count music-metadata reads from the stream's own headers (the decoder's too). */
+const CHANNELS_FROM_STREAM = new Set(['MPEG', 'WAVE', 'FLAC']);
+
+/**
+ * A stereo source whose mix and side signal come from one resampler (decode-plan.ts,
+ * MID_SIDE_FILTERS): one that lasts well under SIDE_SECONDS (its side is measured whole,
+ * as a longer one's first SIDE_SECONDS are), is decoded whole, without the telephone band
+ * (its filters after the resampler are kept to the mono chain), and whose probe read its
+ * two channels from the stream, so ffmpeg decodes it as stereo too.
+ */
+export function midSide(p: Pending, r: Resolved): boolean {
+  return (
+    isStereo(p) &&
+    p.probe.kind === 'audio' &&
+    CHANNELS_FROM_STREAM.has(p.probe.container) &&
+    p.probe.durationSeconds < SIDE_SECONDS - 5 &&
+    !r.bandLimit &&
+    decodeCap(p, r) === undefined
+  );
 }
