@@ -85,6 +85,15 @@ export function encodeAlaw(samples: Int16Array): Uint8Array {
   return encodeWithTable(alawEncode, samples);
 }
 
+/** One channel of interleaved samples, encoded: no copy of the channel first. */
+export function encodeAlawChannel(interleaved: Int16Array, channels: number, channel: number): Uint8Array {
+  alawEncode ??= buildG711EncodeTable(alawToLinear, 0xd5);
+  const table = alawEncode;
+  const out = new Uint8Array(Math.floor(interleaved.length / channels));
+  for (let i = 0, j = channel; i < out.length; i++, j += channels) out[i] = table[(interleaved[j] as number) + 32768] as number;
+  return out;
+}
+
 export function decodeAlaw(bytes: Uint8Array): Int16Array {
   return decodeWithTable(ALAW_DECODE, bytes);
 }

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALAW_DECODE, decodeAlaw, encodeAlaw } from '../src/alaw.js';
+import { ALAW_DECODE, decodeAlaw, encodeAlaw, encodeAlawChannel } from '../src/alaw.js';
 import { runFfmpeg } from './helpers/ffmpeg.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 
@@ -40,6 +40,18 @@ describe('encodeAlaw', () => {
     const firstDiff = ours.findIndex((b, i) => b !== theirs[i]);
     expect(firstDiff, firstDiff >= 0 ? `first difference at sample ${firstDiff - 32768}` : '').toBe(-1);
     expect(ours.equals(theirs)).toBe(true);
+  });
+
+  it('encodeAlawChannel encodes one channel of interleaved samples as encodeAlaw encodes it alone', () => {
+    const left = ramp();
+    const right = left.map((v) => -v - 1);
+    const both = new Int16Array(2 * left.length);
+    left.forEach((v, i) => {
+      both[2 * i] = v;
+      both[2 * i + 1] = right[i] as number;
+    });
+    expect(asBuffer(encodeAlawChannel(both, 2, 0)).equals(asBuffer(encodeAlaw(left)))).toBe(true);
+    expect(asBuffer(encodeAlawChannel(both, 2, 1)).equals(asBuffer(encodeAlaw(right)))).toBe(true);
   });
 
   it('maps silence to 0xD5 and the extremes to the largest codes', () => {

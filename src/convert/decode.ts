@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeAlaw } from '../alaw.js';
+import { encodeAlawChannel } from '../alaw.js';
 import { float32, int16 } from '../raw-samples.js';
 import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
 import { finishDownmix, stereoDownmixWarning } from '../downmix.js';
@@ -88,8 +88,9 @@ export async function decodeGroup(
       if (job.midSide) {
         // Mix left, side right: the mix becomes what ffmpeg would have written for it
         // (its pcm_alaw is encodeAlaw's table), and the warning is measured as it is then.
-        const { mix, side } = splitMidSide(int16(raw));
-        const ms: DecodedAudio = job.encoding === 'alaw' ? { codes: encodeAlaw(mix) } : { samples: mix };
+        const both = int16(raw);
+        const side = channelOf(both, 1);
+        const ms: DecodedAudio = job.encoding === 'alaw' ? { codes: encodeAlawChannel(both, 2, 0) } : { samples: channelOf(both, 0) };
         const warning = stereoDownmixWarning(ms.samples ?? ms.codes, side, r.profile.sampleRate, r.analysis);
         if (warning) p.warnings.push(warning);
         return { p, audio: ms };
@@ -129,16 +130,11 @@ export async function decodeGroup(
   }
 }
 
-/** A mid/side output's two channels, apart. */
-function splitMidSide(both: Int16Array): { mix: Int16Array; side: Int16Array } {
-  const n = both.length >>> 1;
-  const mix = new Int16Array(n);
-  const side = new Int16Array(n);
-  for (let i = 0, j = 0; i < n; i++, j += 2) {
-    mix[i] = both[j] as number;
-    side[i] = both[j + 1] as number;
-  }
-  return { mix, side };
+/** One channel of a 2-channel (mid/side) output. */
+function channelOf(both: Int16Array, channel: number): Int16Array {
+  const out = new Int16Array(both.length >>> 1);
+  for (let i = 0, j = channel; i < out.length; i++, j += 2) out[i] = both[j] as number;
+  return out;
 }
 
 /**
