@@ -113,10 +113,15 @@ export const STEREO_CHANNELS = 2;
  * changed: raising it by the 6 dB one silent channel costs would clip speech that is loud
  * in its own channel, and --normalize does that job with a limit.
  */
-export function stereoDownmixWarning(mid: Int16Array | Uint8Array, side: Int16Array, sampleRate: number, analysis: AnalysisOptions): Finding | null {
-  const n = Math.min(mid.length, side.length);
+export function stereoDownmixWarning(
+  mid: Int16Array | Uint8Array,
+  side: Int16Array,
+  sampleRate: number,
+  analysis: AnalysisOptions,
+  sideAt: SideLayout = ALONE,
+): Finding | null {
   const frame = Math.max(1, Math.round(sampleRate * 0.02));
-  const { left, right, mix } = stereoFramePowers(mid, side, frame);
+  const { left, right, mix, n } = stereoFramePowers(mid, side, frame, sideAt);
   const sourceActiveDb = Math.max(activeLevelDb(left, frame, n, analysis), activeLevelDb(right, frame, n, analysis));
   if (!Number.isFinite(sourceActiveDb)) return null; // silent in both channels: nothing was lost
   const outputActiveDb = activeLevelDb(mix, frame, n, analysis);
@@ -142,26 +147,53 @@ export function stereoDownmixWarning(mid: Int16Array | Uint8Array, side: Int16Ar
  * table. The two kinds of mix have a loop each: one loop over both kinds of array reads
  * them through a slower polymorphic access, and every sample paid the test of which.
  */
-export function stereoFramePowers(mid: Int16Array | Uint8Array, side: Int16Array, frame: number): { left: Float64Array; right: Float64Array; mix: Float64Array } {
-  const n = Math.min(mid.length, side.length);
+export function stereoFramePowers(
+  mid: Int16Array | Uint8Array,
+  side: Int16Array,
+  frame: number,
+  sideAt: SideLayout = ALONE,
+): { left: Float64Array; right: Float64Array; mix: Float64Array; n: number } {
+  const n = Math.min(mid.length, Math.floor((side.length - sideAt.offset + sideAt.stride - 1) / sideAt.stride));
   const frames = Math.ceil(n / frame);
-  const powers = { left: new Float64Array(frames), right: new Float64Array(frames), mix: new Float64Array(frames) };
-  if (mid instanceof Uint8Array) codePairPowers(mid, side, n, frame, powers.left, powers.right, powers.mix);
-  else samplePairPowers(mid, side, n, frame, powers.left, powers.right, powers.mix);
+  const powers = { left: new Float64Array(frames), right: new Float64Array(frames), mix: new Float64Array(frames), n };
+  if (mid instanceof Uint8Array) codePairPowers(mid, side, sideAt, n, frame, powers.left, powers.right, powers.mix);
+  else samplePairPowers(mid, side, sideAt, n, frame, powers.left, powers.right, powers.mix);
   return powers;
 }
 
+/**
+ * Where the side signal's samples are in its array: every `stride`-th from `offset`. A
+ * mid/side decode's side is the right channel of its 2-channel output, read in place
+ * rather than copied out first (a fresh array a source, and a pass over it, for nothing).
+ */
+export interface SideLayout {
+  stride: number;
+  offset: number;
+}
+
+const ALONE: SideLayout = { stride: 1, offset: 0 };
+
 // The squares and sums below are integers under 2^53, so exact in any order.
-function codePairPowers(mid: Uint8Array, side: Int16Array, n: number, frame: number, left: Float64Array, right: Float64Array, mix: Float64Array): void {
+function codePairPowers(
+  mid: Uint8Array,
+  side: Int16Array,
+  sideAt: SideLayout,
+  n: number,
+  frame: number,
+  left: Float64Array,
+  right: Float64Array,
+  mix: Float64Array,
+): void {
   const decode = ALAW_DECODE;
-  for (let f = 0, start = 0; start < n; f++, start += frame) {
+  const stride = sideAt.stride;
+  for (let f = 0, start = 0, j = sideAt.offset; start < n; f++, start += frame) {
     const end = Math.min(n, start + frame);
     let l2 = 0;
     let r2 = 0;
     let m2 = 0;
-    for (let i = start; i < end; i++) {
+    for (let i = start; i < end; i++, j += stride) {
       const m = decode[mid[i] as number] as number;
-      const s = side[i] as number;
+      const s = side[j] as number;
       let l = m + s;
       let r = m - s;
       if (l > 32767) l = 32767;
@@ -178,15 +210,25 @@ function codePairPowers(mid: Uint8Array, side: Int16Array, n: number, frame: num
   }
 }
 
-function samplePairPowers(mid: Int16Array, side: Int16Array, n: number, frame: number, left: Float64Array, right: Float64Array, mix: Float64Array): void {
-  for (let f = 0, start = 0; start < n; f++, start += frame) {
+function samplePairPowers(
+  mid: Int16Array,
+  side: Int16Array,
+  sideAt: SideLayout,
+  n: number,
+  frame: number,
+  left: Float64Array,
+  right: Float64Array,
+  mix: Float64Array,
+): void {
+  const stride = sideAt.stride;
+  for (let f = 0, start = 0, j = sideAt.offset; start < n; f++, start += frame) {
     const end = Math.min(n, start + frame);
     let l2 = 0;
     let r2 = 0;
     let m2 = 0;
-    for (let i = start; i < end; i++) {
+    for (let i = start; i < end; i++, j += stride) {
       const m = mid[i] as number;
-      const s = side[i] as number;
+      const s = side[j] as number;
       let l = m + s;
       let r = m - s;
       if (l > 32767) l = 32767;

@@ -458,7 +458,7 @@ export async function runDecodePlan(
   const { onSpawn, onInputReady, onExit } = hooks;
   const g = decodeGraph(plan);
   const counts = new Map<number, number>();
-  const feed = onInputReady ? new SequenceFeed(plan, g.outputs, counts, onInputReady) : null;
+  const feed = onInputReady ? new SequenceFeed(plan, g.outputs, counts, onInputReady, hooks.transientOutputs ?? new Set()) : null;
   // One filter thread: the chains are cheap, and a pool of threads only adds wake-ups.
   const graphRun = await runFfmpeg(
     binary,
@@ -516,6 +516,12 @@ export interface DecodeHooks {
    */
   onInputReady?: InputReady;
   /**
+   * Plan outputs that onInputReady only reads while it runs, and keeps nothing of: handed
+   * over in a buffer that is reused for the next source. A short prompt's fresh buffer
+   * costs page faults and malloc churn that outlive it (the heap grows with the run).
+   */
+  transientOutputs?: ReadonlySet<number>;
+  /**
    * The process has exited: its CPU is free before the outputs are read back and cut
    * (a single source that failed is then tried once more as an -i input).
    */
@@ -549,11 +555,12 @@ class SequenceFeed {
     outputs: readonly GraphOutput[],
     private readonly counts: ReadonlyMap<number, number>,
     private readonly onReady: InputReady,
+    private readonly transient: ReadonlySet<number>,
   ) {
     for (const o of outputs) {
       if (o.sequence === undefined || !o.members) continue;
       const seq = (this.sequences[o.sequence] ??= { slots: [], next: 0 });
-      seq.slots.push({ o, frame: frameBytes(plan, o.like), fd: null, offset: 0, samples: 0 });
+      seq.slots.push({ o, frame: frameBytes(plan, o.like), fd: null, offset: 0, samples: 0, scratch: null });
     }
   }
 
@@ -590,11 +597,19 @@ class SequenceFeed {
     const data = new Map<number, Buffer>();
     seq.slots.forEach((slot, k) => {
       const length = lengths[k] as number;
-      const bytes = Buffer.allocUnsafe(length);
+      const output = ((slot.o.members as { output: number }[])[j] as { output: number }).output;
+      let bytes: Buffer;
+      if (this.transient.has(output)) {
+        // Grown by doubling: a run of prompts settles on one buffer a slot.
+        if (!slot.scratch || slot.scratch.length < length) slot.scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * (slot.scratch?.length ?? 0), 65536));
+        bytes = slot.scratch.subarray(0, length);
+      } else {
+        bytes = Buffer.allocUnsafe(length);
+      }
       if (length > 0 && readSync(slot.fd as number, bytes, 0, length, slot.offset) !== length) throw new Error('short read');
       slot.offset += length;
       slot.samples += length / slot.frame;
-      data.set(((slot.o.members as { output: number }[])[j] as { output: number }).output, bytes);
+      data.set(output, bytes);
     });
     seq.next++;
     const first = (seq.slots[0] as { o: GraphOutput }).o;
@@ -623,6 +638,8 @@ interface Slot {
   fd: number | null;
   offset: number;
   samples: number;
+  /** The buffer a transient output of this slot is read into, source after source. */
+  scratch: Buffer | null;
 }
 
 /**

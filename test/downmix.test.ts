@@ -139,6 +139,19 @@ describe('stereoDownmixWarning (mid = (L+R)/2, side = (L-R)/2, as ffmpeg writes 
     }
     // The shorter of the two sets the length.
     expect(stereoFramePowers(codes, side.subarray(0, 100), 160).mix.length).toBe(1);
+    // A side read in place as the right channel of a 2-channel (mid/side) output: the same powers.
+    const both = new Int16Array(2 * n);
+    samples.forEach((m, i) => {
+      both[2 * i] = m;
+      both[2 * i + 1] = side[i] as number;
+    });
+    const alone = stereoFramePowers(samples, side, 160);
+    for (const mid of [samples, codes]) {
+      const inPlace = stereoFramePowers(mid, both, 160, { stride: 2, offset: 1 });
+      expect({ left: [...inPlace.left], right: [...inPlace.right], mix: [...inPlace.mix], n: inPlace.n }).toEqual({ left: [...alone.left], right: [...alone.right], mix: [...alone.mix], n });
+    }
+    // Its length counts frames of the pair, not samples of the array.
+    expect(stereoFramePowers(codes, both.subarray(0, 2 * 100), 160, { stride: 2, offset: 1 }).n).toBe(100);
   });
 
   it('one channel the other inverted: the speech cancels out, warned', () => {

@@ -171,6 +171,29 @@ describe('runDecodePlan (amovie sources)', () => {
     }
   });
 
+  it('reads outputs the caller only looks at (transientOutputs) into one reused buffer a slot, with the bytes of the whole run', async () => {
+    const sources = ['stereo.mp3', 's24.wav', 'aac.m4a', ...ODD_NAMES];
+    const jobs = sources.map((name, i) => ({ source: p(name), rawPath: p(`transient-${i}.raw`), midSide: true }));
+    const plan = buildDecodePlan(jobs, { sampleRate: 8000, channels: 1, soxr, bandLimit: false });
+    const seen: { input: number; buffer: ArrayBufferLike; copy: Buffer }[] = [];
+    const run = await runDecodePlan(binary, plan, {
+      transientOutputs: new Set(plan.outputs.map((_, k) => k)),
+      onInputReady: (input, data) => {
+        const bytes = [...data.values()][0] as Buffer;
+        seen.push({ input, buffer: bytes.buffer, copy: Buffer.from(bytes) });
+      },
+    });
+    expect(run.ok, run.errorText).toBe(true);
+    expect(seen.length).toBe(sources.length - 1);
+    // One buffer for the whole sequence: every source after the first fits the first's.
+    expect(new Set(seen.map((s) => s.buffer)).size).toBe(1);
+    const whole = await runDecodePlan(binary, buildDecodePlan(jobs.map((j) => ({ ...j, rawPath: `${j.rawPath}.w` })), { sampleRate: 8000, channels: 1, soxr, bandLimit: false }));
+    for (const { input, copy } of seen) {
+      expect(copy.length, sources[input]).toBeGreaterThan(0);
+      expect(copy.equals(whole.data?.[input] as Buffer), sources[input]).toBe(true);
+    }
+  });
+
   it('hands a source on only once it is whole, when its slots end at different times (a side signal measured over the first 60 s)', async () => {
     // Stereo sources longer than SIDE_SECONDS: the side slot's concat moves on to the next
     // source at 60 s while the mix is still being written. Handing a source on when the

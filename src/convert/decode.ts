@@ -4,7 +4,7 @@ import path from 'node:path';
 import { encodeAlawChannel } from '../alaw.js';
 import { float32, int16 } from '../raw-samples.js';
 import { buildDecodePlan, type DecodeJob } from '../decode-plan.js';
-import { finishDownmix, stereoDownmixWarning } from '../downmix.js';
+import { finishDownmix, stereoDownmixWarning, type SideLayout } from '../downmix.js';
 import { fileUrl, runDecodePlan, type FfmpegBinary } from '../ffmpeg.js';
 import { finding, type Finding } from '../findings.js';
 import { ownerTag } from '../stale-files.js';
@@ -88,10 +88,10 @@ export async function decodeGroup(
       if (job.midSide) {
         // Mix left, side right: the mix becomes what ffmpeg would have written for it
         // (its pcm_alaw is encodeAlaw's table), and the warning is measured as it is then.
+        // The output itself is only read here (a transient one): what is kept is a new array.
         const both = int16(raw);
-        const side = channelOf(both, 1);
         const ms: DecodedAudio = job.encoding === 'alaw' ? { codes: encodeAlawChannel(both, 2, 0) } : { samples: channelOf(both, 0) };
-        const warning = stereoDownmixWarning(ms.samples ?? ms.codes, side, r.profile.sampleRate, r.analysis);
+        const warning = stereoDownmixWarning(ms.samples ?? ms.codes, both, r.profile.sampleRate, r.analysis, MIX_SIDE_RIGHT);
         if (warning) p.warnings.push(warning);
         return { p, audio: ms };
       }
@@ -105,7 +105,12 @@ export async function decodeGroup(
     const run = await runDecodePlan(info.binary, plan, {
       ...(hooks.onSpawn ? { onSpawn: hooks.onSpawn } : {}),
       ...(hooks.onExit ? { onExit: hooks.onExit } : {}),
-      ...(onDecoded ? { onInputReady: (i: number, data: ReadonlyMap<number, Buffer>) => onDecoded(audioOf(i, (k) => data.get(k) as Buffer)) } : {}),
+      ...(onDecoded
+        ? {
+            onInputReady: (i: number, data: ReadonlyMap<number, Buffer>) => onDecoded(audioOf(i, (k) => data.get(k) as Buffer)),
+            transientOutputs: transientOutputs(jobs, indexOf),
+          }
+        : {}),
     });
     const handedOn = new Set(run.delivered ?? []);
     if (!run.ok) {
@@ -128,6 +133,19 @@ export async function decodeGroup(
   } finally {
     await fs.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** A mid/side output's side signal: its right channel. */
+const MIX_SIDE_RIGHT: SideLayout = { stride: 2, offset: 1 };
+
+/** The plan outputs audioOf only reads and keeps nothing of: a mid/side output, a side signal. */
+function transientOutputs(jobs: readonly DecodeJob[], indexOf: ReadonlyMap<string, number>): Set<number> {
+  const transient = new Set<number>();
+  for (const job of jobs) {
+    if (job.midSide) transient.add(indexOf.get(job.rawPath) as number);
+    if (job.side) transient.add(indexOf.get(job.side.path) as number);
+  }
+  return transient;
 }
 
 /** One channel of a 2-channel (mid/side) output. */
