@@ -16,6 +16,7 @@ import { convertTargetsEach } from '../src/targets/convert.js';
 import Database from 'better-sqlite3';
 import { CLI, runCli } from './helpers/cli.js';
 import { parseConvertJson } from './helpers/convert-cli.js';
+import { activeResources, waitUntilIdle, waitUntilSettled } from './helpers/process-idle.js';
 import { makeTempDir, removeTempDir } from './helpers/tmp.js';
 import { alawWav, pcmWav } from './helpers/watch-files.js';
 
@@ -47,22 +48,6 @@ afterAll(async () => {
 /** The .wav files directly in `dir` (none when it does not exist yet). */
 async function outputsIn(dir: string): Promise<number> {
   return (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.wav')).length;
-}
-
-/** Waits until the count `probe` gives has not changed for `quietMs` (or `limitMs` passed); returns it. */
-async function settledCount(probe: () => Promise<number>, quietMs: number, limitMs: number): Promise<number> {
-  const end = Date.now() + limitMs;
-  let last = await probe();
-  let since = Date.now();
-  while (Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    const now = await probe();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs) break;
-  }
-  return last;
 }
 
 describe('convert --json streams its report', () => {
@@ -126,14 +111,20 @@ describe('convert --json streams its report', () => {
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const seen: string[] = [];
+    const baseline = activeResources();
     const run = convertFilesEach([many], { outDir: out, jobs: 1 }, (f) => {
       seen.push(path.basename(f.source, '.wav'));
       // The first result is not taken yet (a full stdout, say).
       return seen.length === 1 ? held : undefined;
     });
-    // What was in flight finishes; nothing more starts while the reader is held.
-    const whileHeld = await settledCount(() => outputsIn(out), 2_000, 60_000);
+    // What was in flight finishes; nothing more starts while the reader is held: the run
+    // comes to rest (no ffmpeg, file request or timer of its own left) with part of the
+    // sources done, each handed on. At rest, not after a count stopped changing for a
+    // while, which a loaded machine's slow start or a slow group can look like.
+    expect(await waitUntilSettled(baseline, 90_000), `the run did not come to rest while held (${seen.length} handed on)`).toBe(true);
+    const whileHeld = await outputsIn(out);
     expect(whileHeld).toBeGreaterThan(0);
+    expect(whileHeld).toBe(seen.length);
     expect(whileHeld).toBeLessThan(names.length);
     release();
     const summary = await run;
@@ -224,10 +215,12 @@ describe('the ledger is written while the run goes on', () => {
         return 0;
       }
     };
-    // stdout is not read: once the pipe is full the run holds new sources back (the
-    // report waits for its reader), so it cannot end; its finished prompts must still
-    // reach the ledger, a batch at a time, while it waits.
-    const child = spawn(process.execPath, [CLI, 'convert', many, '--out', path.join(dir, 'out'), '--json', '--jobs', '1', '--ledger', ledgerFile], {
+    // stdout is not read: once its buffer is full (a socket pair under Node's 'pipe',
+    // some 200 KB, a fraction of the 400 entries' report) the run holds new sources back
+    // (the report waits for its reader), so it cannot end; the prompts it finished must
+    // still reach the ledger, a batch at a time, while it waits.
+    const out = path.join(dir, 'out');
+    const child = spawn(process.execPath, [CLI, 'convert', many, '--out', out, '--json', '--jobs', '1', '--ledger', ledgerFile], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -238,10 +231,20 @@ describe('the ledger is written while the run goes on', () => {
     let alive = true;
     void exited.then(() => (alive = false));
     try {
-      const whileRunning = await settledCount(rows, 2_000, 90_000);
+      // Held back, the run comes to rest once what it had taken is finished: no ffmpeg, no
+      // thread running or runnable, none woken for a second (longer than the recorder's
+      // batch time, so no commit is pending). Seen from the process, not from the ledger:
+      // how long a loaded machine takes to start the run or between batches does not matter.
+      const rested = await waitUntilIdle(child.pid as number, 1_000, 90_000);
+      expect(rested, `the run did not come to rest while its report waited (${await rows()} in the ledger, ${await outputsIn(out)} outputs)\n${stderr}`).toBe(true);
+      // The ledger first, then the outputs: both only grow, so equal means every prompt
+      // finished by the time the ledger was read was in it.
+      const recorded = await rows();
+      const placed = await outputsIn(out);
       expect(alive, stderr).toBe(true);
-      expect(whileRunning).toBeGreaterThan(0);
-      expect(whileRunning).toBeLessThan(count);
+      expect(recorded).toBeGreaterThan(0);
+      expect(recorded).toBe(placed);
+      expect(recorded).toBeLessThan(count);
     } finally {
       child.stdout.resume();
     }
