@@ -102,7 +102,7 @@ describe('convert --json streams its report', () => {
   }, 150_000);
 
   it('takes sources a window at a time: while the reader holds the report back, the run stops taking sources, then finishes', async () => {
-    // More sources than one job's window (4 groups of 32), each decoded by ffmpeg.
+    // More sources than one job's window (3 groups of 50), each decoded by ffmpeg.
     const many = path.join(tmp, 'many');
     await fs.mkdir(many);
     const names = Array.from({ length: 200 }, (_, k) => `m${String(k).padStart(3, '0')}`);
@@ -111,12 +111,17 @@ describe('convert --json streams its report', () => {
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const seen: string[] = [];
+    let holding = (): void => undefined;
+    const firstHeld = new Promise<void>((resolve) => (holding = resolve));
     const baseline = activeResources();
     const run = convertFilesEach([many], { outDir: out, jobs: 1 }, (f) => {
       seen.push(path.basename(f.source, '.wav'));
+      if (seen.length > 1) return undefined;
       // The first result is not taken yet (a full stdout, say).
-      return seen.length === 1 ? held : undefined;
+      holding();
+      return held;
     });
+    await Promise.race([firstHeld, run]);
     // What was in flight finishes; nothing more starts while the reader is held: the run
     // comes to rest (no ffmpeg, file request or timer of its own left) with part of the
     // sources done, each handed on. At rest, not after a count stopped changing for a
