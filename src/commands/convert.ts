@@ -175,9 +175,10 @@ A re-run skips outputs already made from the same source bytes and options.`,
       // sources), and are not kept, so memory stays flat however many files. A full
       // stdout (a slow reader) holds back new sources rather than piling up the report.
       let reported = 0;
+      const drained = drainWaiter(out);
       const report = (res: ConvertFileResult): unknown => {
         record(res);
-        if (asJson && !out.write(convertJson.file(res, reported++))) return drained(out);
+        if (asJson && !out.write(convertJson.file(res, reported++))) return drained();
         return undefined;
       };
       let totals: ConvertReport['summary'] | Omit<TargetsReport, 'files'>;
@@ -242,21 +243,27 @@ A re-run skips outputs already made from the same source bytes and options.`,
 
 /**
  * Once `out` has taken what was written (or is gone: a reader that stopped early must
- * not hang the run, whose work and exit code go on without it).
+ * not hang the run, whose work and exit code go on without it). Every write that finds
+ * `out` full until then gets the same wait: results a run had in flight keep coming
+ * while it waits, and a listener set each would pile up (Node warns on stderr past 10).
  */
-function drained(out: NodeJS.WritableStream & { destroyed?: boolean }): Promise<void> | undefined {
-  if (out.destroyed) return undefined;
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      out.off('drain', done);
-      out.off('close', done);
-      out.off('error', done);
-      resolve();
-    };
-    out.on('drain', done);
-    out.on('close', done);
-    out.on('error', done);
-  });
+function drainWaiter(out: NodeJS.WritableStream & { destroyed?: boolean }): () => Promise<void> | undefined {
+  let waiting: Promise<void> | undefined;
+  return () => {
+    if (out.destroyed) return undefined;
+    return (waiting ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.off('drain', done);
+        out.off('close', done);
+        out.off('error', done);
+        waiting = undefined;
+        resolve();
+      };
+      out.on('drain', done);
+      out.on('close', done);
+      out.on('error', done);
+    }));
+  };
 }
 
 /** --profile a,b,c: every id known (a typo is a usage error with the nearest id), each once. */
