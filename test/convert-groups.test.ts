@@ -4,6 +4,7 @@ import type { Pending } from '../src/convert/pending.js';
 import type { Resolved } from '../src/convert/options.js';
 import { DEFAULT_GROUP_FILES, groupFiles, LONG_GROUP_SECONDS, makeGroups, midSide } from '../src/convert/plan.js';
 import { SIDE_SECONDS } from '../src/downmix.js';
+import { WINDOW_SOURCES_PER_JOB, windowSources } from '../src/convert/items.js';
 
 describe('groupFiles', () => {
   it('gives every job the same share, in groups of at most DEFAULT_GROUP_FILES', () => {
@@ -19,6 +20,19 @@ describe('groupFiles', () => {
         // Whole rounds: at most `jobs` groups a round, and no more rounds than needed.
         const groups = Math.ceil(count / size);
         expect(Math.ceil(groups / jobs), `${count} on ${jobs}: ${groups} groups of ${size}`).toBe(Math.ceil(count / (jobs * DEFAULT_GROUP_FILES)));
+      }
+    }
+  });
+});
+
+describe('windowSources', () => {
+  it('holds WINDOW_SOURCES_PER_JOB sources a job, and always room for a group a job and one more to form', () => {
+    expect(windowSources(2, groupFiles(2000, 2))).toBe(2 * WINDOW_SOURCES_PER_JOB);
+    expect(windowSources(1, 200)).toBe(400);
+    for (const count of [1, 64, 200, 2000, 10_000]) {
+      for (const jobs of [1, 2, 3, 8]) {
+        const size = groupFiles(count, jobs);
+        expect(windowSources(jobs, size), `${count} on ${jobs}`).toBeGreaterThanOrEqual((jobs + 1) * size);
       }
     }
   });

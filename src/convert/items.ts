@@ -41,10 +41,17 @@ export interface ItemSource<T = ConvertItem> {
 export const PROBES_AT_ONCE = 8;
 
 /**
- * Sources in flight, in groups per job: the group each job decodes, the next one waiting
- * for the job, and the one being finished and written (while the next is probed).
+ * Sources in flight a job: about three groups of prompts (the one each job decodes, the
+ * next one waiting for the job, and the one being finished and written while the next is
+ * probed). Counted in sources rather than groups so that larger groups, which spread
+ * ffmpeg's start-up thinner, do not also hold more decoded prompts in memory.
  */
-export const WINDOW_GROUPS_PER_JOB = 3;
+export const WINDOW_SOURCES_PER_JOB = 128;
+
+/** The window of a run: WINDOW_SOURCES_PER_JOB a job, and never less than a group a job and one more, so a group can always form. */
+export function windowSources(jobs: number, groupFiles: number): number {
+  return Math.max(WINDOW_SOURCES_PER_JOB * jobs, (jobs + 1) * groupFiles);
+}
 
 /**
  * convertItems for runs of any size: each result goes to `onResult` in the order of the
@@ -143,7 +150,7 @@ export async function convertItemsEach<T extends ConvertItem>(
 
   // Results wait here only for an earlier source's; the window bounds how many sources
   // are between being taken and being handed on.
-  const window = new OrderedWindow<{ item: T; result: ConvertFileResult }>(WINDOW_GROUPS_PER_JOB * r.jobs * feeder.groupFiles, (v) =>
+  const window = new OrderedWindow<{ item: T; result: ConvertFileResult }>(windowSources(r.jobs, feeder.groupFiles), (v) =>
     onResult(v.result, v.item),
   );
   const seqOf = new Map<ConvertItem, number>();

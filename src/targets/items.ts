@@ -7,7 +7,7 @@ import { decodeFailure, SCRATCH_PREFIX, splitFailedGroup } from '../convert/deco
 import { finish } from '../convert/finish.js';
 import { sha256File } from '../convert/hash.js';
 import { DecodeFeeder } from '../convert/feed.js';
-import { PROBES_AT_ONCE, WINDOW_GROUPS_PER_JOB, type ItemSource } from '../convert/items.js';
+import { PROBES_AT_ONCE, windowSources, type ItemSource } from '../convert/items.js';
 import { removeLeftovers } from '../convert/leftovers.js';
 import { OrderedWindow } from '../convert/window.js';
 import { resolveOptions, type ConvertFileResult, type ConvertItem, type ConvertOptions, type Resolved } from '../convert/options.js';
@@ -177,7 +177,7 @@ export async function convertTargetItemsEach<T extends TargetItem>(
   const feeder = new DecodeFeeder(Math.ceil(source.count / Math.max(1, source.outputsPerSource)), shared.jobs, shared.jobsGiven, schedule);
 
   const window = new OrderedWindow<{ item: T; result: TargetFileResult }>(
-    WINDOW_GROUPS_PER_JOB * shared.jobs * feeder.groupFiles * Math.max(1, source.outputsPerSource),
+    windowSources(shared.jobs, feeder.groupFiles) * Math.max(1, source.outputsPerSource),
     (v) => onResult(v.result, v.item),
   );
   const pendingOf = new Map<Delivery, { item: T; seq: number }>();
