@@ -41,10 +41,10 @@ export interface ItemSource<T = ConvertItem> {
 export const PROBES_AT_ONCE = 8;
 
 /**
- * Sources in flight a job: about three groups of prompts (the one each job decodes, the
- * next one waiting for the job, and the one being finished and written while the next is
- * probed). Counted in sources rather than groups so that larger groups, which spread
- * ffmpeg's start-up thinner, do not also hold more decoded prompts in memory.
+ * Sources in flight a job (taken and not yet handed on): two groups of 64 prompts, the one
+ * the job decodes and the next, probed and waiting for it; a finished group's results are
+ * written and handed on while that next one decodes. Three groups a job (half as many again)
+ * held more decoded prompts and were no faster (README, the convert memory ladder).
  */
 export const WINDOW_SOURCES_PER_JOB = 128;
 
